@@ -1,0 +1,50 @@
+# The README's commands. Every install step lives here so a fresh clone (and CI) needs nothing else.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+PORT    ?= 8501
+STAMP   := .venv/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: run test bench checkpoints venv dev-venv browser lint clean-cache
+
+.venv/bin/python:
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+
+.venv/.runtime-ok: requirements.txt | .venv/bin/python
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(STAMP): requirements.txt requirements-dev.txt | .venv/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	touch .venv/.runtime-ok $@
+
+venv: .venv/.runtime-ok
+dev-venv: $(STAMP)
+
+## Start the dashboard (installs what it needs into .venv first).
+run: venv
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+## Chromium for the real-browser tests (Debian's package; Playwright can't download one here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+lint: dev-venv
+	.venv/bin/ruff check .
+
+## Run the whole test suite (installs test dependencies and Chromium first).
+test: dev-venv browser lint
+	$(PY) -m pytest -q
+
+## Run the benchmarks and write bench/results.md.
+bench: dev-venv browser
+	$(PY) -m bench.run
+
+## Retrain every shipped checkpoint from scratch, reproducibly (CPU, seed 0).
+checkpoints: venv
+	$(PY) -m core.rebuild
+
+clean-cache:
+	rm -rf .cache

@@ -1,0 +1,170 @@
+"""Checkpoints on disk: `<name>.safetensors` (weights) + `<name>.json` (everything else).
+
+Never pickle: weights are safetensors, metadata is JSON. The JSON records the model and
+training config, per-epoch history, test metrics, the MNIST digest, library versions,
+wall time, and the SHA-256 of the weights file, so a torn or swapped pair is detected.
+
+Writers take a file lock per checkpoint and write each file atomically (temp + rename),
+weights first, JSON last; readers take the same lock, so two processes training the
+same model leave one valid pair and nobody ever reads a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save as save_safetensors_bytes
+
+from core.atomic import atomic_write_bytes, atomic_write_text, locked
+from core.data import data_digest
+from core.levels import check_latent_dim, compression_pct
+from core.model import AutoEncoder, ModelConfig
+from core.paths import checkpoint_dir
+
+FORMAT_VERSION = 1
+NAME_PATTERN = re.compile(r"^ae_d(\d{3})$")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint can't be used; the message says which file and what to do."""
+
+
+class CheckpointMissingError(CheckpointError):
+    pass
+
+
+def checkpoint_name(latent_dim: int) -> str:
+    return f"ae_d{check_latent_dim(latent_dim):03d}"
+
+
+def retrain_command(latent_dim: int) -> str:
+    return f"python -m core.train --latent-dim {latent_dim}"
+
+
+@dataclass(frozen=True)
+class CheckpointPaths:
+    weights: Path
+    meta: Path
+
+    @classmethod
+    def for_latent_dim(cls, latent_dim: int, folder: Path | None = None) -> CheckpointPaths:
+        folder = folder or checkpoint_dir()
+        name = checkpoint_name(latent_dim)
+        return cls(folder / f"{name}.safetensors", folder / f"{name}.json")
+
+
+def _versions() -> dict:
+    import safetensors
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "safetensors": safetensors.__version__,
+    }
+
+
+def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = None) -> Path:
+    """Write a TrainResult as a checkpoint pair; returns the weights path."""
+    model: AutoEncoder = result.model
+    latent_dim = model.config.latent_dim
+    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights = save_safetensors_bytes(state, metadata={"format": "aecl-autoencoder"})
+    final = result.history[-1] if result.history else {}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "name": checkpoint_name(latent_dim),
+        "latent_dim": latent_dim,
+        "compression_pct": compression_pct(latent_dim),
+        "model": model.config.to_dict(),
+        "train": result.config.to_dict(),
+        "history": result.history,
+        "metrics": metrics or {"test_mse": final.get("test_mse")},
+        "n_parameters": model.n_parameters(),
+        "data_digest": data_digest(),
+        "weights_sha256": hashlib.sha256(weights).hexdigest(),
+        "wall_time_s": result.wall_time_s,
+        "device": result.device,
+        "versions": _versions(),
+    }
+    with locked(paths.weights):
+        atomic_write_bytes(paths.weights, weights)
+        atomic_write_text(paths.meta, json.dumps(meta, indent=2) + "\n")
+    return paths.weights
+
+
+def read_meta(latent_dim: int, folder: Path | None = None) -> dict:
+    """The JSON sidecar of a checkpoint, checked for the fields every reader relies on."""
+    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
+    if not paths.meta.is_file():
+        if paths.weights.is_file():
+            raise CheckpointError(
+                f"Checkpoint {paths.weights.name} has no {paths.meta.name} beside it. "
+                f"Retrain it with: {retrain_command(latent_dim)}"
+            )
+        raise CheckpointMissingError(
+            f"No checkpoint for latent size {latent_dim} in {paths.meta.parent}. "
+            f"Train it with: {retrain_command(latent_dim)}"
+        )
+    try:
+        meta = json.loads(paths.meta.read_text())
+        ModelConfig.from_dict(meta["model"])
+        meta["weights_sha256"], meta["latent_dim"]  # noqa: B018 - presence check
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(
+            f"Checkpoint metadata {paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). "
+            f"Retrain it with: {retrain_command(latent_dim)}"
+        ) from exc
+    if meta["latent_dim"] != latent_dim:
+        raise CheckpointError(f"{paths.meta.name} says latent_dim={meta['latent_dim']}, expected {latent_dim}.")
+    return meta
+
+
+def load_checkpoint(latent_dim: int, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
+    """Model (eval mode, CPU) and its metadata; every failure is a CheckpointError."""
+    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
+    hint = f"Retrain it with: {retrain_command(latent_dim)}"
+    with locked(paths.weights):
+        meta = read_meta(latent_dim, folder)
+        if not paths.weights.is_file():
+            raise CheckpointMissingError(f"Checkpoint weights {paths.weights.name} are missing. {hint}")
+        blob = paths.weights.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != meta["weights_sha256"]:
+        raise CheckpointError(
+            f"Checkpoint {paths.weights.name} is corrupt: its SHA-256 does not match {paths.meta.name}. {hint}"
+        )
+    try:
+        state = load_safetensors_bytes(blob)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"Checkpoint {paths.weights.name} is not valid safetensors ({exc}). {hint}") from exc
+    model = AutoEncoder(ModelConfig.from_dict(meta["model"]))
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0:2]
+        raise CheckpointError(
+            f"Checkpoint {paths.weights.name} does not fit its config ({' '.join(first)}). {hint}"
+        ) from exc
+    model.eval()
+    return model, meta
+
+
+def list_checkpoints(folder: Path | None = None) -> list[int]:
+    """Latent sizes that have a checkpoint pair on disk, smallest first (not yet verified)."""
+    folder = folder or checkpoint_dir()
+    dims = []
+    for path in folder.glob("ae_d*.json"):
+        match = NAME_PATTERN.match(path.stem)
+        if match and path.with_suffix(".safetensors").is_file():
+            dims.append(int(match.group(1)))
+    return sorted(d for d in dims if 1 <= d <= 784)

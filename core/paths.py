@@ -1,0 +1,27 @@
+"""Where the project's files live: one definition, so tests and tools can redirect them.
+
+Every folder can be moved with an environment variable. Tests point the checkpoint and
+cache folders at temporary directories this way, so they never touch the shipped files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Folder holding the gzipped MNIST IDX files (a copy of ../shared/data/mnist)."""
+    return Path(os.environ.get("AECL_DATA_DIR", REPO_ROOT / "data" / "mnist"))
+
+
+def checkpoint_dir() -> Path:
+    """Folder of `<name>.safetensors` + `<name>.json` pairs."""
+    return Path(os.environ.get("AECL_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+
+
+def cache_dir() -> Path:
+    """Disk cache for decoded arrays, PCA fits, metrics and embeddings; safe to delete."""
+    return Path(os.environ.get("AECL_CACHE_DIR", REPO_ROOT / ".cache"))

@@ -1,0 +1,254 @@
+"""Training loop: one function for the CLI, the benchmarks and (later) the dashboard.
+
+`train(config, progress=callback)` is the library call; `python -m core.train` wraps it
+with a tqdm bar and saves the checkpoint. The recipe (AdamW, one-cycle learning rate,
+batch 128) is the one `bench/recipe.py` measured best per second on 2 CPU cores; see
+`core/model.py` for the architecture and why.
+
+Determinism: with the same seed, data and thread count, CPU training is bit-for-bit
+repeatable (shuffling uses its own seeded generator; no data-loader worker processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.data import load_split
+from core.levels import check_latent_dim, latent_dim_for
+from core.model import AutoEncoder, ModelConfig
+
+
+@dataclass
+class TrainConfig:
+    """One training run. Stored beside the model config in the checkpoint JSON."""
+
+    latent_dim: int
+    epochs: int = 20
+    batch_size: int = 128
+    max_lr: float = 3e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    device: str = "auto"
+    train_fraction: float = 1.0
+    model: ModelConfig | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        check_latent_dim(self.latent_dim)
+        if not 1 <= self.epochs <= 1000:
+            raise ValueError(f"epochs must be between 1 and 1000, got {self.epochs}")
+        if not 0 < self.train_fraction <= 1:
+            raise ValueError(f"train_fraction must be in (0, 1], got {self.train_fraction}")
+        if self.model is None:
+            self.model = ModelConfig(latent_dim=self.latent_dim)
+        elif self.model.latent_dim != self.latent_dim:
+            raise ValueError("model.latent_dim and latent_dim disagree")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["model"] = self.model.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        d = dict(d)
+        model = ModelConfig.from_dict(d.pop("model")) if d.get("model") else None
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known, model=model)
+
+
+@dataclass
+class Progress:
+    """What a progress callback receives: after every batch (`batch` set) and every epoch."""
+
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based within the epoch; == batches at the end of an epoch
+    batches: int
+    train_loss: float  # running mean over the epoch so far
+    test_mse: float | None = None  # set once per epoch, after evaluation
+    elapsed_s: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
+
+
+@dataclass
+class TrainResult:
+    model: AutoEncoder
+    config: TrainConfig
+    history: list[dict]  # one row per epoch: epoch, train_loss, test_mse, elapsed_s, lr
+    wall_time_s: float
+    device: str
+
+
+class TrainingCancelled(Exception):
+    """Raised by `train` when its `cancel` event is set; nothing has been written."""
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA device is available")
+    return torch.device(device)
+
+
+def _as_tensor(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(images, dtype=np.float32) / 255.0).unsqueeze(1)
+
+
+@torch.no_grad()
+def reconstruct(model: AutoEncoder, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Reconstructions in eval mode, in batches so memory stays flat."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    out = [model(images[i : i + batch_size].to(device)).cpu() for i in range(0, len(images), batch_size)]
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def mean_mse(model: AutoEncoder, images: torch.Tensor) -> float:
+    recon = reconstruct(model, images)
+    return float(((recon - images) ** 2).mean(dtype=torch.float64))
+
+
+def _subset(n: int, fraction: float, seed: int) -> np.ndarray:
+    if fraction >= 1:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=max(1, int(round(n * fraction))), replace=False))
+
+
+def train(
+    config: TrainConfig,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    train_images: np.ndarray | None = None,
+    test_images: np.ndarray | None = None,
+) -> TrainResult:
+    """Train an auto-encoder; `progress` is called after every batch and every epoch.
+
+    `train_images`/`test_images` (uint8, N x 28 x 28) default to MNIST's splits; tests
+    pass small slices. Setting `cancel` stops at the next batch with TrainingCancelled.
+    """
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+
+    if train_images is None:
+        train_images = load_split("train").images
+    if test_images is None:
+        test_images = load_split("test").images
+    train_x = _as_tensor(train_images[_subset(len(train_images), config.train_fraction, config.seed)])
+    test_x = _as_tensor(test_images)
+
+    model = AutoEncoder(config.model).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
+    batches = math.ceil(len(train_x) / config.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=batches
+    )
+    loss_fn = nn.MSELoss()
+    history: list[dict] = []
+    start = time.perf_counter()
+
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        order = torch.randperm(len(train_x), generator=generator)
+        total = 0.0
+        for b in range(batches):
+            if cancel is not None and cancel.is_set():
+                raise TrainingCancelled(f"training of latent_dim={config.latent_dim} was cancelled")
+            x = train_x[order[b * config.batch_size : (b + 1) * config.batch_size]].to(device)
+            loss = loss_fn(model(x), x)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += loss.item()
+            if progress is not None:
+                progress(Progress(epoch, config.epochs, b + 1, batches, total / (b + 1),
+                                  elapsed_s=time.perf_counter() - start))
+        test_mse = mean_mse(model, test_x)
+        row = {
+            "epoch": epoch,
+            "train_loss": total / batches,
+            "test_mse": test_mse,
+            "elapsed_s": time.perf_counter() - start,
+        }
+        history.append(row)
+        if progress is not None:
+            progress(Progress(epoch, config.epochs, batches, batches, row["train_loss"],
+                              test_mse=test_mse, elapsed_s=row["elapsed_s"]))
+
+    model.eval()
+    return TrainResult(model.cpu(), config, history, time.perf_counter() - start, str(device))
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.splitlines()[0])
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--level", type=float, help="compression %% (e.g. 99 → latent_dim 8)")
+    size.add_argument("--latent-dim", type=int, help="latent size, 1..784")
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda")
+    parser.add_argument("--train-fraction", type=float, default=1.0, help="train on a random subset")
+    parser.add_argument("--no-save", action="store_true", help="train and report, write nothing")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tqdm import tqdm
+
+    from core.checkpoints import save_checkpoint
+
+    args = _parse_args(argv)
+    try:
+        latent_dim = latent_dim_for(args.level) if args.level is not None else args.latent_dim
+        config = TrainConfig(latent_dim=latent_dim, epochs=args.epochs, seed=args.seed,
+                             device=args.device, train_fraction=args.train_fraction)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    bar: tqdm | None = None
+
+    def show(p: Progress) -> None:
+        nonlocal bar
+        if bar is None or p.batch == 1:
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=p.batches, desc=f"d={latent_dim} epoch {p.epoch}/{p.epochs}", unit="batch")
+        if p.test_mse is None:
+            bar.update(1)
+            if p.batch % 20 == 0 or p.batch == p.batches:
+                bar.set_postfix(loss=f"{p.train_loss:.5f}")
+        else:
+            bar.set_postfix(loss=f"{p.train_loss:.5f}", test_mse=f"{p.test_mse:.5f}")
+            bar.close()
+            bar = None
+
+    result = train(config, progress=show)
+    final = result.history[-1]
+    print(f"latent_dim={latent_dim}: test MSE {final['test_mse']:.6f} in {result.wall_time_s:.0f} s on {result.device}")
+    if not args.no_save:
+        path = save_checkpoint(result)
+        print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+import json
+import multiprocessing as mp
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from core.checkpoints import (
+    CheckpointError,
+    CheckpointMissingError,
+    CheckpointPaths,
+    list_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+)
+from core.model import AutoEncoder, ModelConfig
+from core.train import TrainConfig, TrainingCancelled, mean_mse, train
+
+
+def tiny_config(latent_dim=8, **kw) -> TrainConfig:
+    return TrainConfig(latent_dim=latent_dim, epochs=kw.pop("epochs", 2), batch_size=64, max_lr=3e-3, **kw)
+
+
+def test_model_maps_digits_to_a_latent_of_the_requested_size_and_back():
+    for d in (1, 8, 392, 784):
+        model = AutoEncoder(ModelConfig(latent_dim=d)).eval()
+        x = torch.rand(3, 1, 28, 28)
+        z = model.encoder(x)
+        y = model(x)
+        assert z.shape == (3, d)
+        assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
+
+
+def test_a_few_training_steps_lower_the_loss(small_mnist):
+    train_images, test_images = small_mnist
+    seen = []
+    result = train(tiny_config(), progress=seen.append, train_images=train_images, test_images=test_images)
+    untrained = mean_mse(AutoEncoder(ModelConfig(8)), torch.from_numpy(test_images[:, None] / 255.0).float())
+    assert result.history[-1]["test_mse"] < 0.5 * untrained
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    # progress: every batch, then one epoch-end report carrying the test MSE
+    per_epoch = [p for p in seen if p.test_mse is not None]
+    assert len(per_epoch) == 2 and seen[-1].fraction == 1.0
+    assert len(seen) == 2 * (2000 // 64 + 1) + 2
+
+
+def test_training_is_deterministic_for_a_seed(small_mnist):
+    train_images, test_images = small_mnist
+    a = train(tiny_config(epochs=1, seed=3), train_images=train_images[:500], test_images=test_images[:100])
+    b = train(tiny_config(epochs=1, seed=3), train_images=train_images[:500], test_images=test_images[:100])
+    c = train(tiny_config(epochs=1, seed=4), train_images=train_images[:500], test_images=test_images[:100])
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values(), strict=True):
+        assert torch.equal(va, vb), k
+    assert not torch.equal(a.model.encoder.to_latent.weight, c.model.encoder.to_latent.weight)
+
+
+def test_cancel_stops_training(small_mnist):
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(TrainingCancelled):
+        train(tiny_config(), cancel=cancel, train_images=small_mnist[0], test_images=small_mnist[1])
+
+
+@pytest.fixture(scope="module")
+def trained(small_mnist):
+    return train(tiny_config(latent_dim=5, epochs=1), train_images=small_mnist[0][:500],
+                 test_images=small_mnist[1][:100])
+
+
+def test_save_load_round_trip_is_exact(trained, tmp_checkpoints):
+    save_checkpoint(trained)
+    model, meta = load_checkpoint(5)
+    for k, v in trained.model.state_dict().items():
+        assert torch.equal(v, model.state_dict()[k]), k
+    x = torch.rand(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(trained.model.eval()(x), model(x))
+    assert meta["latent_dim"] == 5 and meta["train"]["epochs"] == 1
+    assert meta["history"] == trained.history
+    assert {"torch", "safetensors", "numpy"} <= set(meta["versions"])
+    assert list_checkpoints() == [5]
+    assert not list(tmp_checkpoints.glob("*.tmp"))
+
+
+def test_missing_checkpoint_names_the_command_to_train_it(tmp_checkpoints):
+    with pytest.raises(CheckpointMissingError, match=r"python -m core.train --latent-dim 17"):
+        load_checkpoint(17)
+
+
+def test_truncated_checkpoint_raises_our_error(trained, tmp_checkpoints):
+    save_checkpoint(trained)
+    paths = CheckpointPaths.for_latent_dim(5)
+    paths.weights.write_bytes(paths.weights.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="ae_d005.safetensors is corrupt"):
+        load_checkpoint(5)
+
+
+def test_garbage_weights_with_a_matching_digest_raise_our_error(trained, tmp_checkpoints):
+    import hashlib
+
+    save_checkpoint(trained)
+    paths = CheckpointPaths.for_latent_dim(5)
+    garbage = b"\x00\x01not a safetensors file" * 10
+    paths.weights.write_bytes(garbage)
+    meta = json.loads(paths.meta.read_text())
+    meta["weights_sha256"] = hashlib.sha256(garbage).hexdigest()
+    paths.meta.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="not valid safetensors"):
+        load_checkpoint(5)
+
+
+def test_shapes_that_do_not_fit_the_config_raise_our_error(trained, tmp_checkpoints):
+    save_checkpoint(trained)
+    paths = CheckpointPaths.for_latent_dim(5)
+    meta = json.loads(paths.meta.read_text())
+    meta["model"]["channels"] = [16, 32]
+    paths.meta.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="does not fit its config"):
+        load_checkpoint(5)
+
+
+def test_missing_or_broken_json_raises_our_error(trained, tmp_checkpoints):
+    save_checkpoint(trained)
+    paths = CheckpointPaths.for_latent_dim(5)
+    paths.meta.write_text("{not json")
+    with pytest.raises(CheckpointError, match="unreadable"):
+        load_checkpoint(5)
+    paths.meta.unlink()
+    with pytest.raises(CheckpointError, match="has no ae_d005.json"):
+        load_checkpoint(5)
+
+
+def _write_many(folder: str, seed: int, rounds: int) -> None:
+    import os
+
+    os.environ["AECL_CHECKPOINT_DIR"] = folder
+    torch.manual_seed(seed)
+    config = TrainConfig(latent_dim=5, epochs=1, seed=seed)
+    from core.train import TrainResult
+
+    for i in range(rounds):
+        model = AutoEncoder(config.model)
+        save_checkpoint(TrainResult(model, config, [{"epoch": 1, "test_mse": float(seed + i)}], 0.1, "cpu"))
+
+
+def test_two_concurrent_writers_leave_one_valid_checkpoint(tmp_checkpoints):
+    ctx = mp.get_context("spawn")
+    writers = [ctx.Process(target=_write_many, args=(str(tmp_checkpoints), seed, 8)) for seed in (1, 100)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(120)
+        assert w.exitcode == 0
+    model, meta = load_checkpoint(5)  # digest check passes: weights and JSON are from one writer
+    assert meta["history"][0]["test_mse"] in {1.0 + i for i in range(8)} | {100.0 + i for i in range(8)}
+    assert sorted(p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")) == [
+        "ae_d005.json", "ae_d005.safetensors"]
+
+
+def test_training_cli_trains_a_quick_model_and_saves_it(tmp_checkpoints, capsys):
+    from core.train import main
+
+    assert main(["--level", "99", "--epochs", "1", "--train-fraction", "0.02"]) == 0
+    out = capsys.readouterr().out
+    assert "latent_dim=8" in out and "saved" in out
+    model, meta = load_checkpoint(8)
+    assert meta["train"]["train_fraction"] == 0.02 and np.isfinite(meta["metrics"]["test_mse"])
+
+
+def test_training_cli_refuses_bad_sizes(capsys):
+    from core.train import main
+
+    assert main(["--latent-dim", "0"]) == 2
+    assert "latent size must be between 1 and 784" in capsys.readouterr().err
