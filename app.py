@@ -2,9 +2,15 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Autoencoder Compression Lab", page_icon="🗜️", layout="wide")
+st.set_page_config(page_title="Autoencoder Compression Lab", page_icon=":material/compress:", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(
+        "pages/reconstructions.py", title="Reconstructions", icon=":material/grid_view:", url_path="reconstructions"
+    ),
+    st.Page("pages/error_curve.py", title="Error vs compression", icon=":material/show_chart:", url_path="error-curve"),
+    st.Page("pages/per_digit.py", title="Per-digit error", icon=":material/bar_chart:", url_path="per-digit"),
+    st.Page("pages/embedding.py", title="Embedding overlay", icon=":material/scatter_plot:", url_path="embedding"),
 ]
 st.navigation(pages).run()

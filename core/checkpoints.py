@@ -119,7 +119,7 @@ def read_meta(latent_dim: int, folder: Path | None = None) -> dict:
     try:
         meta = json.loads(paths.meta.read_text())
         ModelConfig.from_dict(meta["model"])
-        meta["weights_sha256"], meta["latent_dim"]  # noqa: B018 - presence check
+        meta["weights_sha256"], meta["latent_dim"]
     except (ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(
             f"Checkpoint metadata {paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). "

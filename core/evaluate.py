@@ -81,7 +81,7 @@ class Evaluation:
             "psnr": float(psnr(self.mse)),
             "ink_error": float(self.ink_error.mean()),
             "bytes_float32": latent_bytes(self.latent_dim, "float32"),
-            "n_images": int(len(self.image_mse)),
+            "n_images": len(self.image_mse),
         }
 
     def per_digit(self, value: str = "mse"):
@@ -110,8 +110,10 @@ def all_records(latent_dims: list[int] | None = None) -> list[dict]:
 
 def _table(records: list[dict]) -> str:
     by = {(r["method"], r["latent_dim"]): r for r in records}
-    lines = [f"{'compression':>11}  {'latent':>6}  {'AE MSE':>9}  {'PCA MSE':>9}  {'AE/PCA':>6}  "
-             f"{'AE PSNR':>7}  {'PCA PSNR':>8}"]
+    lines = [
+        f"{'compression':>11}  {'latent':>6}  {'AE MSE':>9}  {'PCA MSE':>9}  {'AE/PCA':>6}  "
+        f"{'AE PSNR':>7}  {'PCA PSNR':>8}"
+    ]
     for d in sorted({r["latent_dim"] for r in records}):
         ae, pca = by.get(("ae", d)), by.get(("pca", d))
         ratio = f"{ae['mse'] / pca['mse']:.2f}" if ae and pca else "-"

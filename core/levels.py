@@ -40,9 +40,7 @@ def check_latent_dim(latent_dim: int) -> int:
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int):
         raise ValueError(f"latent size must be a whole number, got {latent_dim!r}")
     if not MIN_LATENT_DIM <= latent_dim <= MAX_LATENT_DIM:
-        raise ValueError(
-            f"latent size must be between {MIN_LATENT_DIM} and {MAX_LATENT_DIM}, got {latent_dim}"
-        )
+        raise ValueError(f"latent size must be between {MIN_LATENT_DIM} and {MAX_LATENT_DIM}, got {latent_dim}")
     return latent_dim
 
 

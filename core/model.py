@@ -33,6 +33,8 @@ from torch import nn
 from core.levels import N_PIXELS, check_latent_dim
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+#: Hidden MLP width for codes narrower than it; wider codes skip it (it would be a needless bottleneck).
+HIDDEN_WIDTH = 256
 
 
 @dataclass
@@ -41,10 +43,13 @@ class ModelConfig:
 
     latent_dim: int
     channels: tuple[int, int] = (32, 64)
+    hidden: int | None = None  # MLP width between conv features and latent; None: HIDDEN_WIDTH if narrower codes
     linear_path: bool = True
 
     def __post_init__(self) -> None:
         check_latent_dim(self.latent_dim)
+        if self.hidden is None:
+            self.hidden = HIDDEN_WIDTH if self.latent_dim < HIDDEN_WIDTH else 0
         self.channels = tuple(int(c) for c in self.channels)
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths, got {self.channels}")
@@ -56,7 +61,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
-        known = {k: d[k] for k in ("latent_dim", "channels", "linear_path") if k in d}
+        known = {k: d[k] for k in ("latent_dim", "channels", "hidden", "linear_path") if k in d}
         return cls(**known)
 
 
@@ -77,7 +82,14 @@ class Encoder(nn.Module):
         super().__init__()
         c1, c2 = config.channels
         self.features = nn.Sequential(_conv(1, c1), _conv(c1, c2), nn.Flatten())
-        self.to_latent = nn.Linear(c2 * 7 * 7, config.latent_dim)
+        h = config.hidden
+        self.to_latent = (
+            nn.Sequential(
+                nn.Linear(c2 * 49, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Linear(h, config.latent_dim)
+            )
+            if h
+            else nn.Linear(c2 * 49, config.latent_dim)
+        )
         self.linear_path = nn.Linear(N_PIXELS, config.latent_dim, bias=False) if config.linear_path else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -93,7 +105,18 @@ class Decoder(nn.Module):
         super().__init__()
         c1, c2 = config.channels
         self.c2 = c2
-        self.from_latent = nn.Sequential(nn.Linear(config.latent_dim, c2 * 7 * 7), nn.ReLU())
+        h = config.hidden
+        self.from_latent = (
+            nn.Sequential(
+                nn.Linear(config.latent_dim, h, bias=False),
+                nn.BatchNorm1d(h),
+                nn.ReLU(),
+                nn.Linear(h, c2 * 49),
+                nn.ReLU(),
+            )
+            if h
+            else nn.Sequential(nn.Linear(config.latent_dim, c2 * 49), nn.ReLU())
+        )
         self.upsample = nn.Sequential(
             _deconv(c2, c1), nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1)
         )

@@ -43,8 +43,11 @@ def _fit(train_images: np.ndarray) -> PCABasis:
 
     x = np.asarray(train_images, dtype=np.float32).reshape(len(train_images), -1) / 255.0
     pca = PCA(n_components=x.shape[1], svd_solver="full").fit(x)
-    return PCABasis(pca.mean_.astype(np.float32), pca.components_.astype(np.float32),
-                    pca.explained_variance_ratio_.astype(np.float32))
+    return PCABasis(
+        pca.mean_.astype(np.float32),
+        pca.components_.astype(np.float32),
+        pca.explained_variance_ratio_.astype(np.float32),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -62,8 +65,12 @@ def pca_basis() -> PCABasis:
 
         def write(tmp):
             with open(tmp, "wb") as fh:
-                np.savez(fh, mean=basis.mean, components=basis.components,
-                         explained_variance_ratio=basis.explained_variance_ratio)
+                np.savez(
+                    fh,
+                    mean=basis.mean,
+                    components=basis.components,
+                    explained_variance_ratio=basis.explained_variance_ratio,
+                )
 
         atomic_write(path, write)
     return basis

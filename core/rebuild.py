@@ -17,8 +17,9 @@ from core.train import main as train_main
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.rebuild", description=__doc__.splitlines()[0])
-    parser.add_argument("latent_dims", nargs="*", type=int,
-                        default=list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS))
+    parser.add_argument(
+        "latent_dims", nargs="*", type=int, default=list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS)
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     for d in args.latent_dims:

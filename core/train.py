@@ -33,7 +33,7 @@ class TrainConfig:
     """One training run. Stored beside the model config in the checkpoint JSON."""
 
     latent_dim: int
-    epochs: int = 20
+    epochs: int = 11
     batch_size: int = 128
     max_lr: float = 3e-3
     weight_decay: float = 1e-4
@@ -128,7 +128,7 @@ def _subset(n: int, fraction: float, seed: int) -> np.ndarray:
     if fraction >= 1:
         return np.arange(n)
     rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n, size=max(1, int(round(n * fraction))), replace=False))
+    return np.sort(rng.choice(n, size=max(1, round(n * fraction)), replace=False))
 
 
 def train(
@@ -179,8 +179,11 @@ def train(
             scheduler.step()
             total += loss.item()
             if progress is not None:
-                progress(Progress(epoch, config.epochs, b + 1, batches, total / (b + 1),
-                                  elapsed_s=time.perf_counter() - start))
+                progress(
+                    Progress(
+                        epoch, config.epochs, b + 1, batches, total / (b + 1), elapsed_s=time.perf_counter() - start
+                    )
+                )
         test_mse = mean_mse(model, test_x)
         row = {
             "epoch": epoch,
@@ -190,8 +193,17 @@ def train(
         }
         history.append(row)
         if progress is not None:
-            progress(Progress(epoch, config.epochs, batches, batches, row["train_loss"],
-                              test_mse=test_mse, elapsed_s=row["elapsed_s"]))
+            progress(
+                Progress(
+                    epoch,
+                    config.epochs,
+                    batches,
+                    batches,
+                    row["train_loss"],
+                    test_mse=test_mse,
+                    elapsed_s=row["elapsed_s"],
+                )
+            )
 
     model.eval()
     return TrainResult(model.cpu(), config, history, time.perf_counter() - start, str(device))
@@ -218,8 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         latent_dim = latent_dim_for(args.level) if args.level is not None else args.latent_dim
-        config = TrainConfig(latent_dim=latent_dim, epochs=args.epochs, seed=args.seed,
-                             device=args.device, train_fraction=args.train_fraction)
+        config = TrainConfig(
+            latent_dim=latent_dim,
+            epochs=args.epochs,
+            seed=args.seed,
+            device=args.device,
+            train_fraction=args.train_fraction,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

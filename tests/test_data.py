@@ -25,20 +25,20 @@ def test_a_flipped_byte_in_a_copy_is_refused_naming_the_file(data_copy, tmp_cach
     raw = bytearray(gzip.decompress(path.read_bytes()))
     raw[100] ^= 0xFF
     path.write_bytes(gzip.compress(bytes(raw)))
-    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz.*corrupt.*Restore"):
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz.*corrupt.*Restore"):
         load_split("test")
 
 
 def test_a_damaged_gzip_is_refused(data_copy, tmp_cache, clear_loader_caches):
     path = data_copy / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:5000])
-    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz"):
         load_split("test")
 
 
 def test_a_missing_file_says_how_to_restore_it(data_copy, tmp_cache, clear_loader_caches):
     (data_copy / "train-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz is missing.*cp ../shared/data/mnist"):
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz is missing.*cp ../shared/data/mnist"):
         load_split("train")
 
 
@@ -62,7 +62,7 @@ def test_cache_is_rebuilt_and_reverified_when_the_source_changes(data_copy, tmp_
     raw = bytearray(gzip.decompress(path.read_bytes()))
     raw[200] ^= 0x01
     path.write_bytes(gzip.compress(bytes(raw)))
-    with pytest.raises(DataError, match="corrupt"):
+    with pytest.raises(DataError, match=r"corrupt"):
         load_split("test")
 
 

@@ -64,8 +64,9 @@ def test_cancel_stops_training(small_mnist):
 
 @pytest.fixture(scope="module")
 def trained(small_mnist):
-    return train(tiny_config(latent_dim=5, epochs=1), train_images=small_mnist[0][:500],
-                 test_images=small_mnist[1][:100])
+    return train(
+        tiny_config(latent_dim=5, epochs=1), train_images=small_mnist[0][:500], test_images=small_mnist[1][:100]
+    )
 
 
 def test_save_load_round_trip_is_exact(trained, tmp_checkpoints):
@@ -92,7 +93,7 @@ def test_truncated_checkpoint_raises_our_error(trained, tmp_checkpoints):
     save_checkpoint(trained)
     paths = CheckpointPaths.for_latent_dim(5)
     paths.weights.write_bytes(paths.weights.read_bytes()[:1000])
-    with pytest.raises(CheckpointError, match="ae_d005.safetensors is corrupt"):
+    with pytest.raises(CheckpointError, match=r"ae_d005\.safetensors is corrupt"):
         load_checkpoint(5)
 
 
@@ -127,7 +128,7 @@ def test_missing_or_broken_json_raises_our_error(trained, tmp_checkpoints):
     with pytest.raises(CheckpointError, match="unreadable"):
         load_checkpoint(5)
     paths.meta.unlink()
-    with pytest.raises(CheckpointError, match="has no ae_d005.json"):
+    with pytest.raises(CheckpointError, match=r"has no ae_d005\.json"):
         load_checkpoint(5)
 
 
@@ -152,10 +153,12 @@ def test_two_concurrent_writers_leave_one_valid_checkpoint(tmp_checkpoints):
     for w in writers:
         w.join(120)
         assert w.exitcode == 0
-    model, meta = load_checkpoint(5)  # digest check passes: weights and JSON are from one writer
+    _model, meta = load_checkpoint(5)  # digest check passes: weights and JSON are from one writer
     assert meta["history"][0]["test_mse"] in {1.0 + i for i in range(8)} | {100.0 + i for i in range(8)}
     assert sorted(p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")) == [
-        "ae_d005.json", "ae_d005.safetensors"]
+        "ae_d005.json",
+        "ae_d005.safetensors",
+    ]
 
 
 def test_training_cli_trains_a_quick_model_and_saves_it(tmp_checkpoints, capsys):
@@ -164,7 +167,7 @@ def test_training_cli_trains_a_quick_model_and_saves_it(tmp_checkpoints, capsys)
     assert main(["--level", "99", "--epochs", "1", "--train-fraction", "0.02"]) == 0
     out = capsys.readouterr().out
     assert "latent_dim=8" in out and "saved" in out
-    model, meta = load_checkpoint(8)
+    _model, meta = load_checkpoint(8)
     assert meta["train"]["train_fraction"] == 0.02 and np.isfinite(meta["metrics"]["test_mse"])
 
 

@@ -1,0 +1,148 @@
+"""Benchmarks of the core issue: training speed, inference speed, start-up, quality.
+
+Every figure is measured here, in this run; medians over repeats where repeats are cheap.
+The time-to-quality race trains the plain baseline (bench/baseline.py) and our recipe
+one after the other on the same data, so both see the same machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from torch import nn
+
+from bench.baseline import train_baseline
+from core.data import load_split
+from core.evaluate import evaluate
+from core.levels import STUDY_LATENT_DIMS
+from core.model import AutoEncoder, ModelConfig
+from core.store import available_latent_dims, load_model_and_meta
+from core.train import TrainConfig, train
+
+
+def _median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def training_speed(latent_dims, batches: int = 40, batch_size: int = 128) -> list[dict]:
+    """Seconds per epoch extrapolated from the median time of one training step."""
+    x_all = torch.from_numpy(load_split("train").images[: batches * batch_size, None] / 255.0).float()
+    rows = []
+    for d in latent_dims:
+        model = AutoEncoder(ModelConfig(latent_dim=d)).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        steps = iter(range(batches))
+
+        def step(model=model, opt=opt, steps=steps):
+            i = next(steps)
+            x = x_all[i * batch_size : (i + 1) * batch_size]
+            loss = nn.functional.mse_loss(model(x), x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+        for _ in range(5):
+            step()
+        per_step = _median_time(step, batches - 5)
+        _, meta = load_model_and_meta(d)
+        hist = meta["history"]
+        recorded = statistics.median(
+            [b["elapsed_s"] - a["elapsed_s"] for a, b in zip([{"elapsed_s": 0.0}, *hist[:-1]], hist, strict=True)]
+        )
+        rows.append(
+            {
+                "latent_dim": d,
+                "s_per_epoch": per_step * 60000 / batch_size,
+                "train_images_per_s": batch_size / per_step,
+                "s_per_epoch_recorded": recorded,
+                "epochs": meta["train"]["epochs"],
+                "train_wall_s": meta["wall_time_s"],
+            }
+        )
+    return rows
+
+
+@torch.no_grad()
+def inference_speed(latent_dims) -> list[dict]:
+    test = torch.from_numpy(load_split("test").images[:1024, None] / 255.0).float()
+    rows = []
+    for d in latent_dims:
+        model, _ = load_model_and_meta(d)
+        one = test[:1]
+        for _ in range(10):
+            model(one)
+        t1 = _median_time(lambda: model(one), 200)  # noqa: B023
+        model(test)
+        t1024 = _median_time(lambda: model(test), 7)  # noqa: B023
+        rows.append({"latent_dim": d, "batch1_images_per_s": 1 / t1, "batch1024_images_per_s": 1024 / t1024})
+    return rows
+
+
+def startup_times(repeats: int = 5) -> dict:
+    """Fresh process: import + load both splits (cached), then the first model."""
+    code = (
+        "import time; t0 = time.perf_counter();"
+        "from core.data import load_split; load_split('train'); load_split('test');"
+        "t1 = time.perf_counter();"
+        "from core.store import load_model; load_model(8);"
+        "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # warm the disk cache
+    data_s, model_s = [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        a, b = map(float, out.stdout.split())
+        data_s.append(a)
+        model_s.append(b)
+    return {"data_load_s": statistics.median(data_s), "first_model_s": statistics.median(model_s)}
+
+
+def quality_and_time_to_quality(race_dims=(8, 39), baseline_dims=STUDY_LATENT_DIMS, epochs: int = 10) -> dict:
+    """Baseline 10 epochs at each study level; our recipe raced against it at `race_dims`."""
+    train_images, test_images = load_split("train").images, load_split("test").images
+    baseline = {d: train_baseline(d, train_images, test_images, epochs=epochs) for d in baseline_dims}
+    race = {}
+    for d in race_dims:
+        target = baseline[d][-1]["test_mse"]
+        base_time = baseline[d][-1]["elapsed_s"]
+        reached = {}
+
+        class Reached(Exception):
+            pass
+
+        def watch(p, target=target, reached=reached):
+            if p.test_mse is not None and p.test_mse <= target:
+                reached.update(epoch=p.epoch, elapsed_s=p.elapsed_s, test_mse=p.test_mse)
+                raise Reached
+
+        with contextlib.suppress(Reached):
+            train(TrainConfig(latent_dim=d), progress=watch, train_images=train_images, test_images=test_images)
+        race[d] = {
+            "baseline_mse": target,
+            "baseline_s": base_time,
+            **reached,
+            "ratio": reached.get("elapsed_s", float("inf")) / base_time,
+        }
+    quality = []
+    for d in sorted(set(baseline_dims) | set(available_latent_dims()) & set(STUDY_LATENT_DIMS)):
+        ours = evaluate("ae", d).mse
+        quality.append(
+            {
+                "latent_dim": d,
+                "ours": ours,
+                "baseline": baseline[d][-1]["test_mse"],
+                "pca": evaluate("pca", d).mse,
+                "baseline_s": baseline[d][-1]["elapsed_s"],
+            }
+        )
+    return {"race": race, "quality": quality, "baseline_history": baseline}

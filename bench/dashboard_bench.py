@@ -1,0 +1,130 @@
+"""Benchmarks of the dashboard issue, in a real headless Chromium where a person would wait.
+
+- server start → home page rendered, as a ratio to a one-line hello-world app started the same way;
+- each view: first visit (cold server caches; disk caches warm) and revisit;
+- changing the level on the reconstructions page;
+- the default embedding: openTSNE vs scikit-learn's TSNE with default settings on the same
+  points, the overlap number of each, and the time to show it again from the disk cache.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+from tests.browser import launch_chromium, streamlit_server, wait_for_app
+
+VIEWS = [
+    ("reconstructions", "Original vs reconstructed digits"),
+    ("error-curve", "Reconstruction error against compression"),
+    ("per-digit", "Error per digit"),
+    ("embedding", "Do reconstructions live where the originals do?"),
+]
+
+
+def _time_to_home(script: str, heading: str, env: dict | None = None) -> float:
+    start = time.perf_counter()
+    with streamlit_server(script, env=env) as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_role("heading", name=heading).wait_for(timeout=120_000)
+        wait_for_app(page)
+        elapsed = time.perf_counter() - start
+        browser.close()
+    return elapsed
+
+
+def startup_ratio(repeats: int = 5) -> dict:
+    hello = Path(tempfile.mkdtemp()) / "hello.py"
+    hello.write_text("import streamlit as st\nst.title('Hello')\n")
+    ours, base = [], []
+    for _ in range(repeats):  # interleaved, so drift on the machine hits both alike
+        base.append(_time_to_home(str(hello), "Hello"))
+        ours.append(_time_to_home("app.py", "Autoencoder Compression Lab"))
+    shutil.rmtree(hello.parent)
+    return {
+        "ours_s": statistics.median(ours),
+        "hello_s": statistics.median(base),
+        "ratio": statistics.median(ours) / statistics.median(base),
+    }
+
+
+def _visit(page, url: str, path: str, heading: str) -> float:
+    start = time.perf_counter()
+    page.goto(f"{url}/{path}")
+    page.get_by_role("heading", name=heading).wait_for(timeout=180_000)
+    wait_for_app(page, timeout_ms=180_000)
+    return time.perf_counter() - start - 0.9  # wait_for_app's quiet period (6 x 150 ms) is not page time
+
+
+def view_times(repeats: int = 3) -> dict:
+    """First visit per fresh server (median over servers), revisit within one session."""
+    first = {p: [] for p, _ in VIEWS}
+    again = {p: [] for p, _ in VIEWS}
+    level_change = []
+    for _ in range(repeats):
+        with streamlit_server() as url, sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path, heading in VIEWS:
+                first[path].append(_visit(page, url, path, heading))
+            for path, heading in VIEWS:
+                again[path].append(_visit(page, url, path, heading))
+            page.goto(f"{url}/reconstructions")
+            wait_for_app(page)
+            for _ in range(3):
+                start = time.perf_counter()
+                page.locator("[data-testid='stMultiSelect'] button[aria-label^='Remove']").first.click()
+                wait_for_app(page)
+                level_change.append(time.perf_counter() - start - 0.9)
+                page.reload()
+                wait_for_app(page)
+            browser.close()
+    return {
+        "first": {k: statistics.median(v) for k, v in first.items()},
+        "revisit": {k: statistics.median(v) for k, v in again.items()},
+        "level_change_s": statistics.median(level_change),
+    }
+
+
+def tsne_comparison(latent_dim: int = 8, n: int = 2000, seed: int = 0) -> dict:
+    """Our t-SNE vs sklearn's default TSNE on the same 2 x n points; plus a cache re-read."""
+    from sklearn.manifold import TSNE
+
+    from core import embedding
+    from core.cache import cache_path
+    from core.data import load_split
+    from core.evaluate import ae_reconstruct
+
+    key = embedding._key(latent_dim, "t-SNE", n, seed)
+    cache_path("embedding", key).unlink(missing_ok=True)
+    start = time.perf_counter()
+    ours = embedding.embed(latent_dim, "t-SNE", n, seed)
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    embedding.embed(latent_dim, "t-SNE", n, seed)
+    cached_s = time.perf_counter() - start
+
+    idx = embedding.sample_indices(n, seed)
+    originals = load_split("test").float_images()[idx]
+    points = np.concatenate([originals, ae_reconstruct(latent_dim, originals)]).reshape(2 * n, -1)
+    start = time.perf_counter()
+    ref_xy = TSNE(n_components=2, random_state=seed).fit_transform(points)
+    sklearn_s = time.perf_counter() - start
+    ref_overlap = embedding.overlap_score(ref_xy, ours.source)
+    return {
+        "ours_s": ours_s,
+        "sklearn_s": sklearn_s,
+        "ratio": ours_s / sklearn_s,
+        "cached_s": cached_s,
+        "ours_overlap": ours.overlap,
+        "sklearn_overlap": ref_overlap,
+        "overlap_diff": abs(ours.overlap - ref_overlap),
+    }

@@ -1,0 +1,20 @@
+"""The dashboard's colours, in one place: originals blue and reconstructions red, as in the study."""
+
+ORIGINAL_COLOR = "#1f77b4"
+RECONSTRUCTION_COLOR = "#d62728"
+AE_COLOR = RECONSTRUCTION_COLOR
+PCA_COLOR = "#7f7f7f"
+KNEE_COLOR = "#ff7f0e"
+#: One colour per digit 0-9 (plotly's qualitative "D3" palette reordered so no digit is blue/red).
+DIGIT_COLORS = (
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+)

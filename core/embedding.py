@@ -1,0 +1,156 @@
+"""Originals and their reconstructions embedded together in 2-D, and how well they mix.
+
+Methods: t-SNE (as in the study), UMAP and PCA. t-SNE uses openTSNE's FFT-accelerated
+gradient (Linderman et al.) on a 50-component PCA of the pixels, which is several times
+faster than scikit-learn's exact-neighbour Barnes-Hut at these sizes with the same
+picture; bench/ measures both. Embeddings are cached on disk per (checkpoint weights,
+method, sample size, seed), because even a fast t-SNE is seconds and a page switch
+should be instant.
+
+Overlap. For each point we look at its k nearest neighbours in the 2-D map and count
+how many come from the other source (original vs reconstruction). With equal numbers of
+each, a perfect mix gives 50 % and fully separated clouds give 0 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.cache import cached_arrays, is_cached
+from core.data import load_split
+from core.evaluate import ae_reconstruct
+from core.store import load_model_and_meta
+
+METHODS = ("t-SNE", "UMAP", "PCA")
+DEFAULT_PER_SOURCE = 2000
+MAX_PER_SOURCE = 5000
+OVERLAP_K = 10
+CACHE_VERSION = 1
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Embedding:
+    xy: np.ndarray  # (2n, 2): first n originals, then their n reconstructions
+    source: np.ndarray  # (2n,) 0 = original, 1 = reconstruction
+    labels: np.ndarray  # (2n,) digit
+    test_index: np.ndarray  # (2n,) index into the test set
+
+    @property
+    def overlap(self) -> float:
+        return overlap_score(self.xy, self.source)
+
+
+def sample_indices(n_per_source: int, seed: int) -> np.ndarray:
+    n = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
+    return np.sort(np.random.default_rng(seed).choice(len(load_split("test")), size=n, replace=False))
+
+
+def overlap_score(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> float:
+    """Mean share of each point's k nearest neighbours that come from the other source."""
+    from sklearn.neighbors import NearestNeighbors
+
+    source = np.asarray(source)
+    k = min(k, len(xy) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(xy).kneighbors(xy)
+    neighbours = source[idx[:, 1:]]  # drop the point itself
+    return float((neighbours != source[:, None]).mean())
+
+
+def _reduce(points: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=50, random_state=seed).fit_transform(points)
+
+
+def _tsne(points: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
+    from openTSNE import TSNE
+
+    n_iter = {"early": 250, "main": 500}
+    done = {"n": 0}
+    total = n_iter["early"] + n_iter["main"]
+
+    def callback(iteration, error, embedding):
+        done["n"] += 25
+        progress(0.1 + 0.9 * min(done["n"], total) / total, f"t-SNE iteration {min(done['n'], total)}/{total}")
+        return False
+
+    reduced = _reduce(points, seed)
+    progress(0.1, "t-SNE: finding neighbours")
+    tsne = TSNE(
+        n_components=2,
+        perplexity=30,
+        initialization="pca",
+        negative_gradient_method="fft",
+        early_exaggeration_iter=n_iter["early"],
+        n_iter=n_iter["main"],
+        n_jobs=2,
+        random_state=seed,
+        callbacks=callback,
+        callbacks_every_iters=25,
+        verbose=False,
+    )
+    return np.asarray(tsne.fit(reduced))
+
+
+def _umap(points: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
+    progress(0.05, "UMAP: loading (the first time takes ~15 s to compile)")
+    import umap
+
+    progress(0.3, "UMAP: fitting")
+    return umap.UMAP(n_components=2, random_state=seed, n_jobs=1).fit_transform(_reduce(points, seed))
+
+
+def _pca(points: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, random_state=seed).fit_transform(points)
+
+
+_EMBEDDERS = {"t-SNE": _tsne, "UMAP": _umap, "PCA": _pca}
+
+
+def _key(latent_dim: int, method: str, n_per_source: int, seed: int) -> str:
+    sha = load_model_and_meta(latent_dim)[1]["weights_sha256"][:16]
+    return f"v{CACHE_VERSION}_d{latent_dim:03d}_{sha}_{method}_n{n_per_source}_s{seed}"
+
+
+def is_embedding_cached(latent_dim: int, method: str, n_per_source: int, seed: int) -> bool:
+    return is_cached("embedding", _key(latent_dim, method, n_per_source, seed))
+
+
+def embed(
+    latent_dim: int,
+    method: str = "t-SNE",
+    n_per_source: int = DEFAULT_PER_SOURCE,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Embedding:
+    """Embed n test originals and their reconstructions together (disk-cached)."""
+    if method not in _EMBEDDERS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    progress = progress or (lambda fraction, message: None)
+    n_per_source = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
+    indices = sample_indices(n_per_source, seed)
+    test = load_split("test")
+
+    def compute() -> dict[str, np.ndarray]:
+        progress(0.02, "reconstructing the sample")
+        originals = test.float_images()[indices]
+        recon = ae_reconstruct(latent_dim, originals)
+        points = np.concatenate([originals, recon]).reshape(2 * len(indices), -1)
+        return {"xy": _EMBEDDERS[method](points, seed, progress).astype(np.float32)}
+
+    xy = cached_arrays("embedding", _key(latent_dim, method, n_per_source, seed), compute)["xy"]
+    progress(1.0, "done")
+    labels = np.asarray(test.labels)[indices]
+    return Embedding(
+        xy=xy,
+        source=np.repeat([0, 1], len(indices)),
+        labels=np.concatenate([labels, labels]),
+        test_index=np.concatenate([indices, indices]),
+    )

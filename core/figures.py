@@ -1,0 +1,203 @@
+"""Plotly figures for every view. Pure functions of data, so tests can inspect them.
+
+Each figure is labelled (title, axes with units, legend) and uses the colours of
+`core.colors`. The dashboard only places them; the lesson and the slide export reuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.colors import AE_COLOR, DIGIT_COLORS, KNEE_COLOR, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR
+from core.levels import compression_pct
+from core.metrics import GroupStats
+
+METHOD_STYLE = {"ae": ("auto-encoder", AE_COLOR), "pca": ("PCA (linear baseline)", PCA_COLOR)}
+
+
+def level_label(latent_dim: int) -> str:
+    return f"{compression_pct(latent_dim):.1f}% · d={latent_dim}"
+
+
+def reconstruction_grid(
+    originals: np.ndarray,
+    rows: Sequence[tuple[str, np.ndarray, np.ndarray]],
+    indices: Sequence[int],
+    labels: Sequence[int],
+    title: str,
+) -> go.Figure:
+    """Originals on top, then one row per (label, images, per-image MSE)."""
+    n_cols, n_rows = len(originals), 1 + len(rows)
+    fig = make_subplots(rows=n_rows, cols=n_cols, horizontal_spacing=0.004, vertical_spacing=0.03)
+    all_rows = [("original", originals, None), *rows]
+    for r, (name, images, mse) in enumerate(all_rows, start=1):
+        for c in range(n_cols):
+            hover = f"test #{indices[c]} · digit {labels[c]}<br>{name}"
+            if mse is not None:
+                hover += f"<br>MSE {mse[c]:.5f}"
+            fig.add_trace(
+                go.Heatmap(
+                    z=np.flipud(images[c]),
+                    colorscale="gray",
+                    zmin=0,
+                    zmax=1,
+                    showscale=False,
+                    hovertemplate=hover + "<extra></extra>",
+                ),
+                row=r,
+                col=c + 1,
+            )
+            fig.update_xaxes(
+                showticklabels=False,
+                ticks="",
+                showgrid=False,
+                zeroline=False,
+                row=r,
+                col=c + 1,
+                title_text=f"{mse[c]:.4f}" if mse is not None else f"#{indices[c]}",
+                title_font_size=10,
+                title_standoff=2,
+            )
+            fig.update_yaxes(
+                showticklabels=False,
+                ticks="",
+                showgrid=False,
+                zeroline=False,
+                scaleanchor=f"x{(r - 1) * n_cols + c + 1}" if (r, c) != (1, 0) else "x",
+                row=r,
+                col=c + 1,
+            )
+        fig.update_yaxes(title_text=name, title_font_size=11, row=r, col=1)
+    fig.update_layout(title=title, height=95 * n_rows + 80, margin=dict(l=110, r=10, t=60, b=10), plot_bgcolor="white")
+    return fig
+
+
+def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True) -> go.Figure:
+    """Test MSE against compression %, AE and PCA, with the knee marked."""
+    fig = go.Figure()
+    for method, (name, color) in METHOD_STYLE.items():
+        pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["compression_pct"])
+        if not pts:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[r["compression_pct"] for r in pts],
+                y=[r["mse"] for r in pts],
+                mode="lines+markers",
+                name=name,
+                line=dict(color=color, dash="solid" if method == "ae" else "dash"),
+                marker=dict(size=8),
+                customdata=[
+                    [r["latent_dim"], r["psnr"], r["bytes_float32"], r["bytes_float16"], r["bytes_uint8"]] for r in pts
+                ],
+                hovertemplate=(
+                    "<b>%{x:.1f}% compression</b><br>latent dims %{customdata[0]}<br>MSE %{y:.5f}"
+                    "<br>PSNR %{customdata[1]:.2f} dB<br>bytes/image: %{customdata[2]} (float32), "
+                    "%{customdata[3]} (float16), %{customdata[4]} (8-bit)<extra>" + name + "</extra>"
+                ),
+            )
+        )
+    if knee_pct is not None:
+        fig.add_vline(
+            x=knee_pct,
+            line=dict(color=KNEE_COLOR, dash="dot", width=2),
+            annotation_text=f"knee ≈ {knee_pct:.1f}%",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        title="Reconstruction error against compression (10,000 test digits)",
+        xaxis_title="compression (% of 784 pixels removed: 1 − latent dims / 784)",
+        yaxis_title="test MSE (pixels in [0, 1])" + (", log scale" if log_y else ""),
+        yaxis_type="log" if log_y else "linear",
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+        hovermode="closest",
+        margin=dict(t=110),
+    )
+    return fig
+
+
+def per_digit_bars(stats_by_level: dict[int, GroupStats], value: str, sort_by_error: bool = False) -> go.Figure:
+    """Grouped bars per digit, one group member per level, with 95 % CIs."""
+    ylabel = "mean MSE per image" if value == "mse" else "squared error per 100 ink pixels"
+    order = list(range(10))
+    if sort_by_error and stats_by_level:
+        last = stats_by_level[min(stats_by_level)]  # sort by the most compressed level chosen
+        order = [int(d) for d in np.argsort(-last.mean)]
+    reds = ["#fcae91", "#fb6a4a", "#de2d26", "#a50f15", "#67000d"]
+    fig = go.Figure()
+    for i, (d, g) in enumerate(sorted(stats_by_level.items(), reverse=True)):
+        idx = np.array(order)
+        fig.add_trace(
+            go.Bar(
+                x=[str(k) for k in order],
+                y=g.mean[idx],
+                name=level_label(d),
+                marker_color=reds[min(i, len(reds) - 1)] if len(stats_by_level) > 1 else RECONSTRUCTION_COLOR,
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=g.ci_high[idx] - g.mean[idx],
+                    arrayminus=g.mean[idx] - g.ci_low[idx],
+                ),
+                customdata=np.stack([g.n[idx], g.ci_low[idx], g.ci_high[idx]], axis=1),
+                hovertemplate=(
+                    "digit %{x}<br>" + ylabel + " %{y:.5f}<br>95% CI %{customdata[1]:.5f}–"
+                    "%{customdata[2]:.5f}<br>n = %{customdata[0]}<extra>" + level_label(d) + "</extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        title="Error per digit" + (" (ink-normalised)" if value != "mse" else "") + ", with 95% confidence intervals",
+        xaxis_title="digit" + (" (sorted by error)" if sort_by_error else ""),
+        yaxis_title=ylabel,
+        barmode="group",
+        legend_title="compression level",
+    )
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(k) for k in order])
+    return fig
+
+
+def embedding_scatter(
+    xy: np.ndarray,
+    source: np.ndarray,
+    labels: np.ndarray,
+    test_index: np.ndarray,
+    color_by: str,
+    title: str,
+    method: str,
+) -> go.Figure:
+    """Originals (blue) and reconstructions (red), or both coloured by digit."""
+    fig = go.Figure()
+    names = ("original", "reconstruction")
+    if color_by == "source":
+        groups = [(names[s], source == s, ORIGINAL_COLOR if s == 0 else RECONSTRUCTION_COLOR, None) for s in (0, 1)]
+    else:
+        groups = [(f"digit {d}", labels == d, DIGIT_COLORS[d], None) for d in range(10)]
+    for name, mask, color, _ in groups:
+        idx = np.flatnonzero(mask)
+        fig.add_trace(
+            go.Scattergl(
+                x=xy[idx, 0],
+                y=xy[idx, 1],
+                mode="markers",
+                name=name,
+                marker=dict(
+                    color=color, size=5, opacity=0.55, symbol=[("circle" if s == 0 else "x") for s in source[idx]]
+                ),
+                customdata=np.stack([labels[idx], test_index[idx], source[idx], idx], axis=1),
+                hovertemplate="digit %{customdata[0]}<br>test #%{customdata[1]}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title=f"{method} 1 (arbitrary units)",
+        yaxis_title=f"{method} 2 (arbitrary units)",
+        legend_title="points",
+        height=620,
+        dragmode="lasso",
+    )
+    return fig

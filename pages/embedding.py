@@ -1,0 +1,80 @@
+"""Embedding overlay: originals (blue) and reconstructions (red) mapped together in 2-D."""
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import read_meta
+from core.data import load_split
+from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed
+from core.figures import embedding_scatter, level_label
+from ui.widgets import level_picker, page_guard, reconstructions
+
+st.title("Do reconstructions live where the originals do?")
+dims = page_guard()
+
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    latent_dim = level_picker(dims, label="Compression level", default=(8,), key="emb_level", multi=False)
+with c2:
+    method = st.selectbox("method", METHODS, key="emb_method")
+with c3:
+    n = st.number_input(
+        "originals (and as many reconstructions)", 100, MAX_PER_SOURCE, DEFAULT_PER_SOURCE, step=500, key="emb_n"
+    )
+with c4:
+    color_by = st.radio("colour by", ["source", "digit"], horizontal=True, key="emb_color")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_embedding(latent_dim: int, weights_sha256: str, method: str, n: int, seed: int):
+    bar = st.progress(0.0, text=f"Computing the {method} map (once; cached on disk after)…")
+    result = embed(latent_dim, method, n, seed, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+    bar.empty()
+    return result
+
+
+emb = cached_embedding(latent_dim, read_meta(latent_dim)["weights_sha256"], method, int(n), 0)
+overlap = emb.overlap
+
+left, right = st.columns([3, 1])
+with left:
+    fig = embedding_scatter(
+        emb.xy,
+        emb.source,
+        emb.labels,
+        emb.test_index,
+        color_by,
+        title=f"{method} of {int(n):,} originals + {int(n):,} reconstructions at {level_label(latent_dim)}",
+        method=method,
+    )
+    event = st.plotly_chart(
+        fig,
+        use_container_width=True,
+        key="emb_chart",
+        on_select="rerun",
+        selection_mode="points",
+        config={"toImageButtonOptions": {"filename": f"embedding_{method}_d{latent_dim}", "scale": 2}},
+    )
+with right:
+    st.metric("overlap", f"{overlap:.1%}", help="50 % is a perfect mix, 0 % fully separate clouds")
+    st.caption(
+        f"Of each point's {OVERLAP_K} nearest neighbours on the map, the share that come from the other "
+        "source (original vs reconstruction): 50 % means they mix perfectly, 0 % that they separate."
+    )
+    points = (event.selection.points if event and event.selection else []) or []
+    if points:
+        test_index = int(points[0]["customdata"][1])
+        test = load_split("test")
+        original = test.float_images()[test_index]
+        recon = reconstructions(latent_dim, [test_index])[0]
+        st.markdown(f"**Test #{test_index}** · digit {int(test.labels[test_index])}")
+        a, b = st.columns(2)
+        a.image(np.clip(original, 0, 1), caption="original", clamp=True, use_container_width=True)
+        b.image(
+            np.clip(recon, 0, 1),
+            caption=f"reconstruction (MSE {np.mean((original - recon) ** 2):.4f})",
+            clamp=True,
+            use_container_width=True,
+        )
+    else:
+        st.caption("Click a point (or lasso a few) to see that digit and its reconstruction side by side.")

@@ -1,0 +1,93 @@
+"""AppTest: every page renders on the shipped checkpoints, and each widget changes what's shown."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.paths import REPO_ROOT
+
+TIMEOUT = 120
+
+
+def run_page(path: str) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def values(v) -> np.ndarray:
+    """Plotly stores numpy arrays as base64 typed arrays; decode them for assertions."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def figure(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def test_app_entry_point_renders_home():
+    at = run_page("app.py")
+    assert "Autoencoder Compression Lab" in at.title[0].value
+    table = at.dataframe[0].value
+    assert table["latent dims"].tolist() == [392, 78, 39, 8]
+
+
+def test_reconstructions_page_changes_with_levels_mode_and_error_map():
+    at = run_page("pages/reconstructions.py")
+    fig = figure(at)
+    n_cells = len(fig["data"])
+    assert n_cells == 10 * 5  # 10 digits, originals + 4 levels
+    at.multiselect(key="recon_levels").set_value([8]).run()
+    assert len(figure(at)["data"]) == 10 * 2
+    before = figure(at)["data"][10]["z"]
+    at.toggle(key="recon_error_map").set_value(True).run()
+    assert figure(at)["data"][10]["z"] != before
+    at.radio(key="recon_mode").set_value("specific test indices").run()
+    at.text_input(key="recon_indices").set_value("5, 7").run()
+    assert len(figure(at)["data"]) == 2 * 2
+    at.text_input(key="recon_indices").set_value("abc").run()
+    assert not at.exception
+    assert "not an index" in at.error[0].value
+
+
+def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
+    at = run_page("pages/error_curve.py")
+    fig = figure(at)
+    names = [t["name"] for t in fig["data"]]
+    assert any("auto-encoder" in n for n in names) and any("PCA" in n for n in names)
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    at.toggle(key="curve_log").set_value(False).run()
+    assert figure(at)["layout"]["yaxis"]["type"] == "linear"
+
+
+def test_per_digit_page_switches_between_raw_and_ink_normalised():
+    at = run_page("pages/per_digit.py")
+    fig = figure(at)
+    assert len(fig["data"]) == 2  # 95 % and 99 % preselected
+    raw = fig["data"][0]["y"]
+    at.radio(key="digit_value").set_value("ink-normalised").run()
+    assert figure(at)["data"][0]["y"] != raw
+    at.toggle(key="digit_sort").set_value(True).run()
+    xs = figure(at)["data"][0]["x"]
+    assert sorted(xs) == [str(d) for d in range(10)] and xs != [str(d) for d in range(10)]
+
+
+@pytest.mark.parametrize("method", ["PCA", "t-SNE"])
+def test_embedding_page_overlays_originals_and_reconstructions(method):
+    at = AppTest.from_file(str(REPO_ROOT / "pages/embedding.py"), default_timeout=TIMEOUT)
+    at.session_state["emb_method"] = method  # small sample from the first run: the default is 2 x 2,000
+    at.session_state["emb_n"] = 300
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    fig = figure(at)
+    assert [t["name"] for t in fig["data"]] == ["original", "reconstruction"]
+    assert fig["data"][0]["marker"]["color"] == "#1f77b4" and fig["data"][1]["marker"]["color"] == "#d62728"
+    assert len(values(fig["data"][0]["x"])) == 300
+    at.radio(key="emb_color").set_value("digit").run()
+    assert len(figure(at)["data"]) == 10
+    assert "%" in at.metric[0].value

@@ -1,0 +1,104 @@
+"""Widgets and cached `core` calls shared by every page.
+
+Why the caches: Streamlit reruns the whole page script on every interaction.
+`st.cache_resource` keeps one copy of each model for all sessions (models are read-only
+after loading); `st.cache_data` keeps results (records, per-image errors, embeddings)
+keyed by their arguments, so switching pages or levels never recomputes. Behind both,
+`core` keeps its own disk cache, so even a fresh server starts warm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import CheckpointError, read_meta
+from core.data import DataError
+from core.figures import level_label
+from core.levels import STUDY_LATENT_DIMS
+from core.store import available_latent_dims
+
+
+@st.cache_resource(show_spinner=False)
+def cached_model(latent_dim: int, weights_sha256: str):
+    from core.store import load_model
+
+    return load_model(latent_dim)
+
+
+def usable_latent_dims() -> tuple[list[int], list[str]]:
+    """Latent sizes whose checkpoint loads, and a message for each one that doesn't."""
+    good, problems = [], []
+    for d in available_latent_dims():
+        try:
+            cached_model(d, read_meta(d)["weights_sha256"])
+            good.append(d)
+        except CheckpointError as exc:
+            problems.append(str(exc))
+    return good, problems
+
+
+@st.cache_data(show_spinner=False)
+def cached_curve_records(latent_dims: tuple[int, ...]) -> list[dict]:
+    from core.curve import curve_records
+
+    return curve_records(list(latent_dims))
+
+
+@st.cache_data(show_spinner=False)
+def cached_evaluation(method: str, latent_dim: int, weights_sha256: str):
+    from core.evaluate import evaluate
+
+    return evaluate(method, latent_dim)
+
+
+def evaluation(method: str, latent_dim: int):
+    return cached_evaluation(method, latent_dim, read_meta(latent_dim)["weights_sha256"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_reconstructions(latent_dim: int, weights_sha256: str, indices: tuple[int, ...]) -> np.ndarray:
+    from core.data import load_split
+    from core.evaluate import ae_reconstruct
+
+    return ae_reconstruct(latent_dim, load_split("test").float_images()[list(indices)])
+
+
+def reconstructions(latent_dim: int, indices) -> np.ndarray:
+    return cached_reconstructions(latent_dim, read_meta(latent_dim)["weights_sha256"], tuple(int(i) for i in indices))
+
+
+def page_guard() -> list[int]:
+    """Stop the page with a clear message if data or checkpoints are unusable; else the usable sizes."""
+    try:
+        from core.data import load_split
+
+        load_split("test")
+    except DataError as exc:
+        st.error(f"**The MNIST data can't be read.** {exc}")
+        st.stop()
+    dims, problems = usable_latent_dims()
+    for p in problems:
+        st.warning(f"Skipping a checkpoint: {p}")
+    if not dims:
+        st.error(
+            "No trained checkpoint is available. Train one with `python -m core.train --level 99` "
+            "or rebuild all with `make checkpoints`."
+        )
+        st.stop()
+    return dims
+
+
+def level_picker(
+    dims: list[int],
+    label: str = "Compression levels",
+    default: tuple[int, ...] = STUDY_LATENT_DIMS,
+    key: str = "levels",
+    multi: bool = True,
+):
+    """Pick one or several trained latent sizes, shown as 'compression % · d'."""
+    options = sorted(dims, reverse=False)
+    preselected = [d for d in default if d in options] or options[:1]
+    if multi:
+        return st.multiselect(label, options, default=preselected, format_func=level_label, key=key)
+    return st.selectbox(label, options, index=options.index(preselected[0]), format_func=level_label, key=key)
