@@ -44,21 +44,31 @@ class Embedding:
     def overlap(self) -> float:
         return overlap_score(self.xy, self.source)
 
+    def overlap_by_digit(self) -> dict[int, float]:
+        """Overlap among the points of each digit: which digits' reconstructions drift away."""
+        per_point = overlap_per_point(self.xy, self.source)
+        return {d: float(per_point[self.labels == d].mean()) for d in range(10) if np.any(self.labels == d)}
+
 
 def sample_indices(n_per_source: int, seed: int) -> np.ndarray:
     n = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
     return np.sort(np.random.default_rng(seed).choice(len(load_split("test")), size=n, replace=False))
 
 
-def overlap_score(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> float:
-    """Mean share of each point's k nearest neighbours that come from the other source."""
+def overlap_per_point(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> np.ndarray:
+    """For each point, the share of its k nearest neighbours that come from the other source."""
     from sklearn.neighbors import NearestNeighbors
 
     source = np.asarray(source)
     k = min(k, len(xy) - 1)
     _, idx = NearestNeighbors(n_neighbors=k + 1).fit(xy).kneighbors(xy)
     neighbours = source[idx[:, 1:]]  # drop the point itself
-    return float((neighbours != source[:, None]).mean())
+    return (neighbours != source[:, None]).mean(axis=1)
+
+
+def overlap_score(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> float:
+    """Mean share of each point's k nearest neighbours that come from the other source."""
+    return float(overlap_per_point(xy, source, k).mean())
 
 
 def _reduce(points: np.ndarray, seed: int) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""The core functions behind each dashboard view, checked on cases with known answers."""
+
+import numpy as np
+import pytest
+
+from core.curve import find_knee
+from core.embedding import overlap_score
+from core.samples import parse_indices, per_class_indices, random_indices
+
+
+def test_knee_is_where_a_flat_curve_turns_steep():
+    compression = np.array([50, 60, 70, 80, 90, 95, 97, 99])
+    mse = np.array([1e-3, 1.05e-3, 1.1e-3, 1.15e-3, 1.2e-3, 1.3e-3, 5e-3, 2e-2])
+    assert find_knee(compression, mse) == 95
+    # shift where the climb starts and the knee follows it
+    mse_early = np.array([1e-3, 1.05e-3, 1.1e-3, 3e-3, 8e-3, 1.5e-2, 2e-2, 3e-2])
+    assert find_knee(compression, mse_early) in (70, 80)
+
+
+def test_knee_needs_three_points():
+    assert find_knee(np.array([50, 99]), np.array([1e-3, 1e-2])) is None
+
+
+def test_overlap_of_a_perfect_mix_is_near_half_and_of_separate_clouds_near_zero():
+    rng = np.random.default_rng(0)
+    mixed = rng.normal(size=(2000, 2))
+    source = np.repeat([0, 1], 1000)
+    assert overlap_score(mixed, source) == pytest.approx(0.5, abs=0.03)
+    separated = np.concatenate([rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + 50])
+    assert overlap_score(separated, source) < 0.01
+
+
+def test_overlap_of_partly_shifted_clouds_lies_between():
+    rng = np.random.default_rng(1)
+    pts = np.concatenate([rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + 1.5])
+    assert 0.05 < overlap_score(pts, np.repeat([0, 1], 1000)) < 0.45
+
+
+def test_digit_selection_modes():
+    a, b = random_indices(10, seed=3), random_indices(10, seed=3)
+    assert np.array_equal(a, b) and len(set(a.tolist())) == 10
+    assert not np.array_equal(a, random_indices(10, seed=4))
+    from core.data import load_split
+
+    labels = load_split("test").labels[per_class_indices(2, seed=0)]
+    assert labels.tolist() == [d for d in range(10) for _ in range(2)]
+
+
+@pytest.mark.parametrize(
+    "text,expected", [("3, 17", [3, 17]), ("100-103", [100, 101, 102, 103]), ("5 5 6", [5, 6])]
+)
+def test_typed_indices_are_parsed(text, expected):
+    assert parse_indices(text).tolist() == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "10000", "9-3", "0-999"])
+def test_bad_typed_indices_get_a_message(text):
+    with pytest.raises(ValueError):
+        parse_indices(text)
