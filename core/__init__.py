@@ -33,6 +33,8 @@ _LAZY = {
     "load_model": "core.store",
     "available_latent_dims": "core.store",
     "evaluate": "core.evaluate",
+    "prepare_digit": "core.digit",
+    "InvalidImageError": "core.digit",
 }
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from core.checkpoints import CheckpointError, CheckpointMissingError, save_checkpoint  # noqa: F401
     from core.data import DataError, load_split  # noqa: F401
+    from core.digit import InvalidImageError, prepare_digit  # noqa: F401
     from core.evaluate import evaluate  # noqa: F401
     from core.model import AutoEncoder, ModelConfig  # noqa: F401
     from core.store import available_latent_dims, load_model  # noqa: F401

@@ -47,7 +47,9 @@ rows = []
 for d in sorted(levels, reverse=True):
     recon = reconstructions(d, indices)
     mse = per_image_mse(originals, recon)
-    rows.append((level_label(d), np.abs(originals - recon) if show_error else recon, mse))
+    rows.append(
+        (f"{level_label(d)}<br>mean MSE {mse.mean():.4f}", np.abs(originals - recon) if show_error else recon, mse)
+    )
 
 what = "absolute error |original − reconstruction|" if show_error else "reconstructions"
 fig = reconstruction_grid(

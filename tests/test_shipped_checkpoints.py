@@ -1,5 +1,8 @@
 """The shipped checkpoints, evaluated for real on the 10k test set."""
 
+import json
+import math
+
 import pytest
 
 from core.checkpoints import read_meta
@@ -35,3 +38,24 @@ def test_study_levels_reach_0_6x_the_baseline_mse(latent_dim):
 def test_ae_beats_pca_at_every_study_level(latent_dim):
     ae, pca = evaluate("ae", latent_dim).mse, evaluate("pca", latent_dim).mse
     assert ae < pca, f"d={latent_dim}: AE {ae:.6f} vs PCA {pca:.6f}"
+
+
+def test_evaluate_cli_prints_one_record_per_method_and_size(capsys):
+
+    from core.evaluate import main
+
+    assert main(["--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    dims = available_latent_dims()
+    assert {(r["method"], r["latent_dim"]) for r in records} == {(m, d) for m in ("ae", "pca") for d in dims}
+    for r in records:
+        assert isinstance(r["latent_dim"], int) and 0 < r["mse"] < 0.1 and r["psnr"] > 10
+        assert r["psnr"] == pytest.approx(10 * math.log10(1 / r["mse"]))
+
+
+def test_evaluate_cli_table_names_both_methods(capsys):
+    from core.evaluate import main
+
+    assert main(["--latent-dim", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "AE MSE" in out and "PCA MSE" in out and "99.0%" in out

@@ -46,9 +46,7 @@ def test_digit_selection_modes():
     assert labels.tolist() == [d for d in range(10) for _ in range(2)]
 
 
-@pytest.mark.parametrize(
-    "text,expected", [("3, 17", [3, 17]), ("100-103", [100, 101, 102, 103]), ("5 5 6", [5, 6])]
-)
+@pytest.mark.parametrize("text,expected", [("3, 17", [3, 17]), ("100-103", [100, 101, 102, 103]), ("5 5 6", [5, 6])])
 def test_typed_indices_are_parsed(text, expected):
     assert parse_indices(text).tolist() == expected
 
