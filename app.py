@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Autoencoder Compression Lab", page_icon=":material/compress:", layout="wide")
+st.set_page_config(page_title="Autoencoder Compression Lab", page_icon="🗜️", layout="wide")
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -11,6 +11,7 @@ pages = [
     ),
     st.Page("pages/error_curve.py", title="Error vs compression", icon=":material/show_chart:", url_path="error-curve"),
     st.Page("pages/per_digit.py", title="Per-digit error", icon=":material/bar_chart:", url_path="per-digit"),
+    st.Page("pages/your_digit.py", title="Your digit", icon=":material/draw:", url_path="your-digit"),
     st.Page("pages/embedding.py", title="Embedding overlay", icon=":material/scatter_plot:", url_path="embedding"),
 ]
 st.navigation(pages).run()

@@ -164,3 +164,59 @@ def embed(
         labels=np.concatenate([labels, labels]),
         test_index=np.concatenate([indices, indices]),
     )
+
+
+class Placer:
+    """Places new digits on an existing map, without moving the map.
+
+    t-SNE: openTSNE's `TSNEEmbedding.transform`, built on the cached coordinates and the
+    affinities of the same points (recomputed, exact neighbours), so new points are
+    optimised against a frozen map. PCA: the fitted projection. UMAP: the fitted model's
+    `transform` (refitting with the same seed reproduces the cached map; we check).
+    """
+
+    def __init__(
+        self, latent_dim: int, method: str = "t-SNE", n_per_source: int = DEFAULT_PER_SOURCE, seed: int = 0
+    ) -> None:
+        from sklearn.decomposition import PCA
+
+        self.embedding = embed(latent_dim, method, n_per_source, seed)
+        self.method, self.seed = method, seed
+        indices = self.embedding.test_index[: len(self.embedding.test_index) // 2]
+        originals = load_split("test").float_images()[indices]
+        points = np.concatenate([originals, ae_reconstruct(latent_dim, originals)]).reshape(2 * len(indices), -1)
+        if method == "PCA":
+            self._pca2 = PCA(n_components=2, random_state=seed).fit(points)
+            return
+        self._pca50 = PCA(n_components=50, random_state=seed).fit(points)
+        reduced = self._pca50.transform(points)
+        if method == "t-SNE":
+            from openTSNE import TSNEEmbedding
+            from openTSNE.affinity import PerplexityBasedNN
+
+            affinities = PerplexityBasedNN(reduced, perplexity=30, method="exact", n_jobs=2, random_state=seed)
+            self._tsne = TSNEEmbedding(
+                np.asarray(self.embedding.xy, np.float64),
+                affinities,
+                negative_gradient_method="fft",
+                n_jobs=2,
+                random_state=seed,
+            )
+        else:
+            import umap
+
+            self._umap = umap.UMAP(n_components=2, random_state=seed, n_jobs=1).fit(reduced)
+            refit = np.asarray(self._umap.embedding_, np.float32)
+            if not np.allclose(refit, self.embedding.xy, atol=1e-3):  # show the map we place on, never a stale one
+                e = self.embedding
+                self.embedding = Embedding(refit, e.source, e.labels, e.test_index)
+
+    def place(self, images: np.ndarray) -> np.ndarray:
+        """Map coordinates (k, 2) for digits (k, 28, 28) in [0, 1]."""
+        flat = np.asarray(images, np.float32).reshape(len(images), -1)
+        if self.method == "PCA":
+            return self._pca2.transform(flat)
+        reduced = self._pca50.transform(flat)
+        if self.method == "t-SNE":
+            return np.asarray(self._tsne.transform(reduced))
+        return self._umap.transform(reduced)

@@ -201,3 +201,42 @@ def embedding_scatter(
         dragmode="lasso",
     )
     return fig
+
+
+def latent_code_bars(code: np.ndarray, latent_dim: int) -> go.Figure:
+    """The digit's latent code, one bar per dimension."""
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(len(code)),
+            y=code,
+            marker_color=RECONSTRUCTION_COLOR,
+            hovertemplate="dimension %{x}<br>value %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Your digit's code at {level_label(latent_dim)}",
+        xaxis_title="latent dimension",
+        yaxis_title="value (unitless)",
+        height=300,
+        bargap=0.1 if len(code) < 64 else 0,
+    )
+    return fig
+
+
+def add_placed_points(fig: go.Figure, xy: np.ndarray, names: Sequence[str]) -> go.Figure:
+    """Overlay new digits (big stars) on an embedding scatter."""
+    colors = [ORIGINAL_COLOR, RECONSTRUCTION_COLOR]
+    for i, (point, name) in enumerate(zip(xy, names, strict=True)):
+        fig.add_trace(
+            go.Scatter(
+                x=[point[0]],
+                y=[point[1]],
+                mode="markers+text",
+                name=name,
+                text=[name],
+                textposition="top center",
+                marker=dict(symbol="star", size=22, color=colors[i % 2], line=dict(color="black", width=2)),
+                hovertemplate=name + "<extra></extra>",
+            )
+        )
+    return fig

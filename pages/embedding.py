@@ -61,7 +61,7 @@ with left:
     )
     event = st.plotly_chart(
         fig,
-        use_container_width=True,
+        width="stretch",
         key="emb_chart",
         on_select="rerun",
         selection_mode="points",
@@ -81,12 +81,12 @@ with right:
         recon = reconstructions(latent_dim, [test_index])[0]
         st.markdown(f"**Test #{test_index}** · digit {int(test.labels[test_index])}")
         a, b = st.columns(2)
-        a.image(original, caption="original", clamp=True, use_container_width=True)
+        a.image(original, caption="original", clamp=True, width="stretch")
         b.image(
             np.clip(recon, 0, 1),
             caption=f"reconstruction (MSE {np.mean((original - recon) ** 2):.4f})",
             clamp=True,
-            use_container_width=True,
+            width="stretch",
         )
     else:
         st.caption("Click a point (or lasso a few) to see that digit and its reconstruction side by side.")

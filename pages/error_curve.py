@@ -18,7 +18,7 @@ from core.figures import error_curve  # noqa: E402  (after the spinner so the im
 
 st.plotly_chart(
     error_curve(rows, knee, log_y=log_y),
-    use_container_width=True,
+    width="stretch",
     key="curve_chart",
     config={"toImageButtonOptions": {"filename": "error_vs_compression", "scale": 2}},
 )

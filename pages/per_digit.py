@@ -24,7 +24,7 @@ if not levels:
 stats = {d: evaluation("ae", d).per_digit("mse" if value == "raw MSE" else "ink") for d in levels}
 st.plotly_chart(
     per_digit_bars(stats, "mse" if value == "raw MSE" else "ink", sort_by_error=sort),
-    use_container_width=True,
+    width="stretch",
     key="digit_chart",
     config={"toImageButtonOptions": {"filename": "error_per_digit", "scale": 2}},
 )

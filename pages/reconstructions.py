@@ -57,7 +57,7 @@ fig = reconstruction_grid(
 )
 st.plotly_chart(
     fig,
-    use_container_width=True,
+    width="stretch",
     key="recon_grid",
     config={"toImageButtonOptions": {"filename": "reconstructions", "scale": 2}},
 )

@@ -27,6 +27,10 @@ def browser_page():
     with streamlit_server() as url, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Streamlit registers st.navigation's pages on the first script run; a deep link opened
+        # before that shows a "page not found" notice, so open the home page once first.
+        page.goto(url)
+        wait_for_app(page)
         yield url, page
         browser.close()
 
@@ -66,3 +70,51 @@ def test_changing_the_level_on_the_reconstructions_page_redraws_the_grid(browser
     wait_for_app(page)
     shot(page, "reconstructions-one-level-removed")
     assert page.locator(".js-plotly-plot .heatmaplayer").count() < rows_before
+
+
+def _digit_png(tmp_path, text="7", name="seven.png") -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (160, 160), 255)
+    ImageDraw.Draw(img).text((40, 10), text, fill=0, font=ImageFont.load_default(size=130))
+    path = tmp_path / name
+    img.save(path)
+    return path
+
+
+def test_drawing_a_digit_with_the_mouse_shows_its_reconstructions(browser_page):
+    url, page = browser_page
+    page.goto(f"{url}/your-digit")
+    wait_for_app(page)
+    canvas = page.locator("[data-testid='stBidiComponentIsolated'] canvas").last  # fabric.js's drawing layer
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # let fabric.js finish setting up its event handlers
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 90, y0 + 60)  # a "7": a bar, then a diagonal
+    page.mouse.down()
+    for x in range(90, 200, 10):
+        page.mouse.move(x0 + x, y0 + 60)
+    for i in range(12):
+        page.mouse.move(x0 + 200 - 8 * i, y0 + 60 + 15 * i)
+    page.mouse.up()
+    expect(page.get_by_text("Reconstructed at every level")).to_be_visible(timeout=120_000)
+    wait_for_app(page, timeout_ms=180_000)
+    expect(page.get_by_text("MSE", exact=False).first).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "your-digit-drawn")
+
+
+def test_uploading_a_digit_and_a_bad_file(browser_page, tmp_path):
+    url, page = browser_page
+    page.goto(f"{url}/your-digit")
+    wait_for_app(page)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"definitely not a png")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(_digit_png(tmp_path)), str(bad)])
+    expect(page.get_by_text("broken.png", exact=False).first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("not an image we can read")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Reconstructed at every level")).to_be_visible(timeout=120_000)
+    wait_for_app(page, timeout_ms=180_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "your-digit-uploaded")

@@ -1,0 +1,85 @@
+"""A user's own digit through every trained level: reconstructions, codes, and a sanity flag.
+
+The flag. A drawing unlike anything in MNIST (a letter, a scribble, two digits) is still
+"reconstructed", just badly, and a visitor should be told that the model is out of its
+depth rather than that compression failed. We compare the digit's error at each level
+with the distribution of errors on the 10,000 test digits at that level: above the 99th
+percentile at a level counts as unusual there, and a digit unusual at most levels is
+called unlike MNIST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.evaluate import evaluate
+from core.store import load_model
+
+UNUSUAL_PERCENTILE = 99.0
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    latent_dim: int
+    reconstruction: np.ndarray  # (28, 28) float32
+    code: np.ndarray  # (latent_dim,) float32
+    mse: float
+    test_percentile: float  # share of test digits with a lower error, in %
+    threshold: float  # the test set's 99th-percentile error at this level
+
+    @property
+    def unusual(self) -> bool:
+        return self.mse > self.threshold
+
+
+def error_threshold(latent_dim: int, percentile: float = UNUSUAL_PERCENTILE) -> float:
+    return float(np.percentile(evaluate("ae", latent_dim).image_mse, percentile))
+
+
+@torch.no_grad()
+def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[int]) -> list[LevelResult]:
+    """The digit (28x28 in [0, 1]) encoded and decoded at each level."""
+    x = torch.from_numpy(np.asarray(digit, np.float32).reshape(1, 1, 28, 28))
+    results = []
+    for d in latent_dims:
+        model = load_model(d)
+        code = model.encoder(x)
+        recon = model.decoder(code).numpy().reshape(28, 28)
+        mse = float(np.mean((recon - digit) ** 2))
+        test_errors = evaluate("ae", d).image_mse
+        results.append(
+            LevelResult(
+                latent_dim=d,
+                reconstruction=recon,
+                code=code.numpy().reshape(-1),
+                mse=mse,
+                test_percentile=float((test_errors < mse).mean() * 100),
+                threshold=float(np.percentile(test_errors, UNUSUAL_PERCENTILE)),
+            )
+        )
+    return results
+
+
+def unlike_mnist(results: list[LevelResult]) -> bool:
+    """Unusual at more than half of the levels."""
+    return sum(r.unusual for r in results) * 2 > len(results)
+
+
+def verdict(results: list[LevelResult]) -> str:
+    """One sentence for the page about how MNIST-like the digit is."""
+    n_unusual = sum(r.unusual for r in results)
+    worst = max(results, key=lambda r: r.test_percentile)
+    if unlike_mnist(results):
+        return (
+            f"This doesn't look like an MNIST digit to the models: at {n_unusual} of {len(results)} levels its "
+            f"error is above the {UNUSUAL_PERCENTILE:.0f}th percentile of the 10,000 test digits. Expect poor "
+            "reconstructions for that reason, not just because of compression."
+        )
+    return (
+        f"Looks like an MNIST digit: its error is within the range of the test digits at "
+        f"{len(results) - n_unusual} of {len(results)} levels (worst: d={worst.latent_dim}, "
+        f"higher than {worst.test_percentile:.0f}% of test digits)."
+    )

@@ -1,0 +1,165 @@
+"""Your digit: draw or upload one, see it prepared like MNIST and reconstructed at every level."""
+
+import base64
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from core.checkpoints import read_meta
+from core.digit import InvalidImageError, prepare_digit_steps
+from core.embedding import Placer
+from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
+from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+from ui.widgets import level_picker, page_guard
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+
+st.title("Your digit")
+st.caption(
+    "Draw a digit or upload photos of digits on paper. Each is prepared the way MNIST's digits were "
+    "(ink white on black, cropped, scaled into 20×20, centred by mass in 28×28), then squeezed "
+    "through every trained level."
+)
+dims = page_guard()
+
+draw_col, upload_col = st.columns(2)
+with draw_col:
+    st.subheader("Draw")
+    from streamlit_drawable_canvas import st_canvas  # only importable inside a running Streamlit script
+
+    canvas = st_canvas(
+        stroke_width=22,
+        stroke_color="#000000",
+        background_color="#ffffff",
+        height=280,
+        width=280,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="canvas",
+    )
+with upload_col:
+    st.subheader("…or upload")
+    files = st.file_uploader(
+        "PNG, JPEG, BMP, GIF or WebP; several at once for a table",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key="uploads",
+    )
+
+
+def _prepare(source, name: str):
+    try:
+        return prepare_digit_steps(source), None
+    except InvalidImageError as exc:
+        return None, f"**{name}**: {exc}"
+
+
+def _png_data_uri(image: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+candidates = {}
+drawing = canvas.image_data if canvas is not None else None
+if drawing is not None and drawing[..., 3].max() > 0 and (drawing[..., :3].min() < 250):
+    steps, problem = _prepare(drawing, "your drawing")
+    if problem:
+        st.warning(problem)
+    else:
+        candidates["your drawing"] = (steps, drawing)
+
+uploads = []
+for f in files or []:
+    data = f.getvalue()
+    steps, problem = _prepare(data, f.name)
+    if problem:
+        st.error(problem)
+    else:
+        uploads.append((f.name, steps))
+        candidates[f.name] = (steps, None)
+
+if not candidates:
+    st.info("Draw a digit on the white square, or upload a picture of one, to see what each level makes of it.")
+    st.stop()
+
+if len(uploads) > 1:
+    st.subheader("Your uploads at every level")
+    rows = []
+    for name, steps in uploads:
+        results = reconstruct_everywhere(steps.centred, dims)
+        row = {"file": name, "prepared": _png_data_uri(steps.centred)}
+        row.update({f"MSE {level_label(r.latent_dim)}": round(r.mse, 5) for r in results})
+        row["unlike MNIST?"] = "yes ⚠" if unlike_mnist(results) else "no"
+        rows.append(row)
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={"prepared": st.column_config.ImageColumn("prepared", width="small")},
+        key="upload_table",
+    )
+
+choice = st.selectbox("Look closely at", list(candidates), key="digit_choice")
+steps, _ = candidates[choice]
+
+st.subheader("Prepared like MNIST")
+cols = st.columns(6)
+for col, (caption, image) in zip(
+    cols[:4],
+    [
+        ("ink white on black", steps.grey),
+        ("cropped to the ink", steps.cropped),
+        ("scaled into 20×20", steps.scaled),
+        ("centred in 28×28", steps.centred),
+    ],
+    strict=True,
+):
+    col.image(np.clip(image, 0, 1), caption=caption, clamp=True, width=140)
+
+results = reconstruct_everywhere(steps.centred, dims)
+st.subheader("Reconstructed at every level")
+st.markdown(verdict(results))
+cols = st.columns(len(results) + 1)
+cols[0].image(steps.centred, caption="your digit", clamp=True, width="stretch")
+for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict=True):
+    flag = " ⚠ unusual" if r.unusual else ""
+    col.image(
+        np.clip(r.reconstruction, 0, 1),
+        caption=f"{level_label(r.latent_dim)} · MSE {r.mse:.4f}{flag}",
+        clamp=True,
+        width="stretch",
+    )
+
+latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
+chosen = next(r for r in results if r.latent_dim == latent_dim)
+st.plotly_chart(latent_code_bars(chosen.code, latent_dim), width="stretch", key="code_chart")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_placer(latent_dim: int, weights_sha256: str, method: str) -> Placer:
+    return Placer(latent_dim, method)
+
+
+st.subheader("Where it lands among the real digits")
+method = st.radio("map", ["t-SNE", "PCA"], horizontal=True, key="digit_map_method")
+with st.spinner(f"Preparing the {method} map at {level_label(latent_dim)} (once per level)…"):
+    placer = cached_placer(latent_dim, read_meta(latent_dim)["weights_sha256"], method)
+placed = placer.place(np.stack([steps.centred, chosen.reconstruction]))
+emb = placer.embedding
+fig = embedding_scatter(
+    emb.xy,
+    emb.source,
+    emb.labels,
+    emb.test_index,
+    "digit",
+    title=f"Your digit (★ blue) and its reconstruction (★ red) on the {method} map at {level_label(latent_dim)}",
+    method=method,
+)
+st.plotly_chart(add_placed_points(fig, placed, ["your digit", "its reconstruction"]), width="stretch", key="digit_map")
+st.caption(
+    "New points are placed on the existing map (openTSNE's transform for t-SNE, the fitted projection "
+    "for PCA); the map itself does not move."
+)

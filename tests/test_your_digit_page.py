@@ -1,0 +1,72 @@
+"""AppTest for the "Your digit" page: uploads, bad files, the table for several uploads."""
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from streamlit.testing.v1 import AppTest
+
+from core.paths import REPO_ROOT
+
+PAGE = str(REPO_ROOT / "pages" / "your_digit.py")
+
+
+def digit_png(text: str = "3") -> bytes:
+    img = Image.new("L", (120, 120), 255)
+    ImageDraw.Draw(img).text((30, 5), text, fill=0, font=ImageFont.load_default(size=100))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def image_captions(node) -> list[str]:
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if child.type == "image":
+            found += [img.caption for img in child.proto.imgs]
+        found += image_captions(child)
+    return found
+
+
+def start(method: str = "PCA") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["digit_map_method"] = method  # PCA map: quick; t-SNE placement is tested in core
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_page_asks_for_a_digit_until_one_arrives():
+    at = start()
+    assert any("Draw a digit" in i.value for i in at.info)
+
+
+def test_uploaded_digit_is_reconstructed_at_every_level():
+    at = start()
+    at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error
+    captions = image_captions(at.main)
+    assert "your digit" in captions
+    assert sum("MSE" in c for c in captions) >= 4  # one reconstruction per shipped study level at least
+    code = at.get("plotly_chart")[0]
+    assert "code at" in code.proto.spec
+    assert any("MNIST" in m.value for m in at.markdown)
+
+
+def test_bad_upload_gets_a_message_not_a_traceback():
+    at = start()
+    at.file_uploader(key="uploads").set_value(("notes.png", b"this is not a picture", "image/png")).run()
+    assert not at.exception
+    assert "notes.png" in at.error[0].value and "not an image" in at.error[0].value
+
+
+def test_several_uploads_give_a_table_with_every_level():
+    at = start()
+    files = [(f"{d}.png", digit_png(str(d)), "image/png") for d in (1, 4, 7)]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[0].value
+    assert table["file"].tolist() == ["1.png", "4.png", "7.png"]
+    mse_cols = [c for c in table.columns if c.startswith("MSE")]
+    assert len(mse_cols) >= 4 and np.isfinite(table[mse_cols].to_numpy(float)).all()

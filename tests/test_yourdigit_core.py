@@ -1,0 +1,40 @@
+"""A user's digit through every level, the unlike-MNIST flag, and placement on a frozen map."""
+
+import numpy as np
+import pytest
+
+from core.data import load_split
+from core.embedding import Placer
+from core.store import available_latent_dims
+from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+
+
+def test_a_real_test_digit_is_reconstructed_everywhere_and_looks_like_mnist():
+    digit = load_split("test").float_images()[0]
+    dims = available_latent_dims()
+    results = reconstruct_everywhere(digit, dims)
+    assert [r.latent_dim for r in results] == dims
+    assert all(r.reconstruction.shape == (28, 28) and r.code.shape == (r.latent_dim,) for r in results)
+    assert not unlike_mnist(results) and "Looks like an MNIST digit" in verdict(results)
+
+
+def test_noise_is_flagged_as_unlike_mnist():
+    noise = np.random.default_rng(0).random((28, 28)).astype(np.float32)
+    results = reconstruct_everywhere(noise, available_latent_dims())
+    assert unlike_mnist(results) and "doesn't look like an MNIST digit" in verdict(results)
+
+
+@pytest.mark.parametrize("method", ["t-SNE", "PCA"])
+def test_placed_digits_land_among_their_own_class_without_moving_the_map(method):
+    latent_dim = min(available_latent_dims(), key=lambda d: abs(d - 8))
+    placer = Placer(latent_dim, method, n_per_source=300, seed=0)
+    before = placer.embedding.xy.copy()
+    test = load_split("test")
+    unseen = np.setdiff1d(np.arange(2000), placer.embedding.test_index)[:40]
+    placed = placer.place(test.float_images()[unseen])
+    assert placed.shape == (40, 2) and np.array_equal(placer.embedding.xy, before)
+    # the 5 nearest map points of each placed digit should mostly share its label
+    dist = np.linalg.norm(placer.embedding.xy[None, :, :] - placed[:, None, :], axis=2)
+    nearest_labels = placer.embedding.labels[np.argsort(dist, axis=1)[:, :5]]
+    agreement = (nearest_labels == test.labels[unseen][:, None]).mean()
+    assert agreement > (0.6 if method == "t-SNE" else 0.2)
