@@ -21,7 +21,7 @@ from core.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 SECTIONS_DIR = REPO_ROOT / "bench" / "results"
-ORDER = ["training", "inference", "startup", "quality", "dashboard"]
+ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit"]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -220,6 +220,35 @@ def section_dashboard() -> str:
         + _table(["view", "first visit", "revisit", "revisit ≤ 1 s"], views)
         + "\n\nFirst visits are on a fresh server process with the disk caches warm (shipped checkpoints "
         "evaluated once before), so they include loading torch and the models.\n"
+    )
+
+
+def section_your_digit() -> str:
+    from bench.digit_bench import in_browser, in_process
+
+    p = in_process()
+    b = in_browser()
+    return (
+        "## Your digit\n\n"
+        + _stamp()
+        + "\n"
+        + _table(
+            ["measure", "median", "target"],
+            [
+                ["prepare_digit (280×280 PNG), in process", f"{p['prepare_ms']:.1f} ms", ""],
+                [
+                    f"prepare_digit + reconstructions at all {p['levels']} levels, in process",
+                    f"{p['total_ms']:.1f} ms",
+                    "≤ 50 ms",
+                ],
+                [
+                    f"mouse-up on a drawing → reconstructions on screen, Chromium ({b['n']} drawings)",
+                    f"{b['draw_to_row_s']:.2f} s",
+                    "≤ 0.5 s",
+                ],
+            ],
+        )
+        + f"\n\nBrowser times of each drawing (s): {b['all']}. In-process: medians of 50.\n"
     )
 
 

@@ -1,0 +1,84 @@
+"""Benchmarks of the "Your digit" issue: in-process preparation + reconstruction, and in the browser."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from playwright.sync_api import sync_playwright
+
+from core.digit import prepare_digit
+from core.store import available_latent_dims
+from core.yourdigit import reconstruct_everywhere
+from tests.browser import launch_chromium, streamlit_server, wait_for_app
+
+
+def _digit_png() -> bytes:
+    img = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(img).text((70, 20), "4", fill=0, font=ImageFont.load_default(size=220))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def in_process(repeats: int = 50) -> dict:
+    """prepare_digit on a 280x280 PNG plus reconstructions at every shipped level."""
+    data, dims = _digit_png(), available_latent_dims()
+    reconstruct_everywhere(prepare_digit(data), dims)  # warm: models loaded, test errors cached
+    prep, total = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        digit = prepare_digit(data)
+        t1 = time.perf_counter()
+        reconstruct_everywhere(digit, dims)
+        t2 = time.perf_counter()
+        prep.append(t1 - t0)
+        total.append(t2 - t0)
+    return {
+        "prepare_ms": 1000 * statistics.median(prep),
+        "total_ms": 1000 * statistics.median(total),
+        "levels": len(dims),
+    }
+
+
+def _draw(page, stroke: int) -> None:
+    canvas = page.locator("[data-testid='stBidiComponentIsolated'] canvas").last
+    box = canvas.bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + 140, y0 + 40 + stroke)
+    page.mouse.down()
+    for i in range(10):
+        page.mouse.move(x0 + 140 + (i % 2) * 3, y0 + 40 + stroke + 20 * i)
+    page.mouse.up()
+
+
+def in_browser(repeats: int = 5) -> dict:
+    """From mouse-up on a drawing to the row of reconstructions on screen (fresh drawing each time)."""
+    times = []
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        wait_for_app(page)
+        for i in range(repeats + 1):
+            page.goto(f"{url}/your-digit")
+            wait_for_app(page)
+            page.locator("[data-testid='stBidiComponentIsolated'] canvas").last.wait_for()
+            page.wait_for_timeout(800)
+            start = time.perf_counter()
+            _draw(page, stroke=i % 3)
+            page.get_by_text("MSE", exact=False).first.wait_for(timeout=120_000)
+            elapsed = time.perf_counter() - start
+            wait_for_app(page, timeout_ms=300_000)  # let the map finish before the next round
+            if i:  # the first round warms the server's caches
+                times.append(elapsed)
+        browser.close()
+    return {"draw_to_row_s": statistics.median(times), "n": len(times), "all": [round(t, 3) for t in times]}
+
+
+if __name__ == "__main__":
+    print(in_process())
+    print(np.round(in_browser()["all"], 3))
