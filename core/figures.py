@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.colors import AE_COLOR, DIGIT_COLORS, KNEE_COLOR, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR
-from core.levels import compression_pct
+from core.levels import N_PIXELS, compression_pct
 from core.metrics import GroupStats
 
 METHOD_STYLE = {"ae": ("auto-encoder", AE_COLOR), "pca": ("PCA (linear baseline)", PCA_COLOR)}
@@ -76,8 +76,9 @@ def reconstruction_grid(
     return fig
 
 
-def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True) -> go.Figure:
-    """Test MSE against compression %, AE and PCA, with the knee marked."""
+def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression") -> go.Figure:
+    """Test MSE against compression % (or latent dims, log scale), AE and PCA, with the knee marked."""
+    by_pct = x_axis == "compression"
     fig = go.Figure()
     for method, (name, color) in METHOD_STYLE.items():
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["compression_pct"])
@@ -85,17 +86,25 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True) ->
             continue
         fig.add_trace(
             go.Scatter(
-                x=[r["compression_pct"] for r in pts],
+                x=[r["compression_pct"] if by_pct else r["latent_dim"] for r in pts],
                 y=[r["mse"] for r in pts],
                 mode="lines+markers",
                 name=name,
                 line=dict(color=color, dash="solid" if method == "ae" else "dash"),
                 marker=dict(size=8),
                 customdata=[
-                    [r["latent_dim"], r["psnr"], r["bytes_float32"], r["bytes_float16"], r["bytes_uint8"]] for r in pts
+                    [
+                        r["latent_dim"],
+                        r["psnr"],
+                        r["bytes_float32"],
+                        r["bytes_float16"],
+                        r["bytes_uint8"],
+                        r["compression_pct"],
+                    ]
+                    for r in pts
                 ],
                 hovertemplate=(
-                    "<b>%{x:.1f}% compression</b><br>latent dims %{customdata[0]}<br>MSE %{y:.5f}"
+                    "<b>%{customdata[5]:.1f}% compression</b><br>latent dims %{customdata[0]}<br>MSE %{y:.5f}"
                     "<br>PSNR %{customdata[1]:.2f} dB<br>bytes/image: %{customdata[2]} (float32), "
                     "%{customdata[3]} (float16), %{customdata[4]} (8-bit)<extra>" + name + "</extra>"
                 ),
@@ -103,14 +112,17 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True) ->
         )
     if knee_pct is not None:
         fig.add_vline(
-            x=knee_pct,
+            x=knee_pct if by_pct else round(N_PIXELS * (1 - knee_pct / 100)),
             line=dict(color=KNEE_COLOR, dash="dot", width=2),
             annotation_text=f"knee ≈ {knee_pct:.1f}%",
             annotation_position="top left",
         )
     fig.update_layout(
         title="Reconstruction error against compression (10,000 test digits)",
-        xaxis_title="compression (% of 784 pixels removed: 1 − latent dims / 784)",
+        xaxis_title="compression (% of 784 pixels removed: 1 − latent dims / 784)"
+        if by_pct
+        else "latent dimensions (log scale)",
+        xaxis_type="linear" if by_pct else "log",
         yaxis_title="test MSE (pixels in [0, 1])" + (", log scale" if log_y else ""),
         yaxis_type="log" if log_y else "linear",
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),

@@ -8,7 +8,15 @@ from ui.widgets import cached_curve_records, page_guard
 
 st.title("Reconstruction error against compression")
 dims = page_guard()
-log_y = st.toggle("log-scale error axis", value=True, key="curve_log")
+c1, c2 = st.columns(2)
+log_y = c1.toggle("log-scale error axis", value=True, key="curve_log")
+x_axis = c2.radio(
+    "horizontal axis",
+    ["compression", "latent dims"],
+    horizontal=True,
+    key="curve_x",
+    help="Compression % squeezes the small codes together near 100 %; latent dims on a log scale spreads them out.",
+)
 
 with st.spinner("Evaluating every checkpoint on the 10,000 test digits (once; cached after)…"):
     rows = cached_curve_records(tuple(dims))
@@ -17,7 +25,7 @@ knee = knee_of_records(rows)
 from core.figures import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
 
 st.plotly_chart(
-    error_curve(rows, knee, log_y=log_y),
+    error_curve(rows, knee, log_y=log_y, x_axis=x_axis),
     width="stretch",
     key="curve_chart",
     config={"toImageButtonOptions": {"filename": "error_vs_compression", "scale": 2}},

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.paths import REPO_ROOT
+from core.store import available_latent_dims
 
 TIMEOUT = 120
 
@@ -63,6 +64,10 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
     assert fig["layout"]["yaxis"]["type"] == "log"
     at.toggle(key="curve_log").set_value(False).run()
     assert figure(at)["layout"]["yaxis"]["type"] == "linear"
+    at.radio(key="curve_x").set_value("latent dims").run()
+    fig = figure(at)
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    assert sorted(values(fig["data"][0]["x"]).tolist()) == sorted(available_latent_dims())
 
 
 def test_per_digit_page_switches_between_raw_and_ink_normalised():
