@@ -71,7 +71,8 @@ with right:
     st.metric("overlap", f"{emb.overlap:.1%}", help="50 % is a perfect mix, 0 % fully separate clouds")
     st.caption(
         f"Of each point's {OVERLAP_K} nearest neighbours on the map, the share that come from the other "
-        "source (original vs reconstruction): 50 % means they mix perfectly, 0 % that they separate."
+        "source (original vs reconstruction): about 50 % means the clouds mix perfectly, 0 % that they "
+        "separate. Above 50 %, digits sit right next to their own reconstructions."
     )
     points = (event.selection.points if event and event.selection else []) or []
     if points:
