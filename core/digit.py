@@ -40,8 +40,9 @@ class InvalidImageError(ValueError):
 
 @dataclass(frozen=True)
 class DigitSteps:
-    """Every stage of the preparation, for showing on the page; all float32 in [0, 1]."""
+    """Every stage of the preparation, for showing on the page; float32 in [0, 1] but `original`."""
 
+    original: np.ndarray  # the input as the user sent it (uint8 RGB), EXIF rotation applied
     grey: np.ndarray  # the input as grey, ink white on black
     cropped: np.ndarray  # cropped to the ink
     scaled: np.ndarray  # fit into 20x20
@@ -114,7 +115,6 @@ def _from_array(array: np.ndarray) -> Image.Image:
 
 def _to_grey(image: Image.Image) -> np.ndarray:
     """Grey in [0, 1]; transparency is composited over white (a canvas's empty pixels)."""
-    image = ImageOps.exif_transpose(image) or image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
@@ -168,13 +168,15 @@ def _centre(scaled: np.ndarray) -> np.ndarray:
 
 def prepare_digit_steps(source) -> DigitSteps:
     """Every stage of `prepare_digit`, for showing the pipeline."""
-    grey = _to_grey(_open(source))
+    image = ImageOps.exif_transpose(_open(source))
+    grey = _to_grey(image)
     ink, inverted = _ink_white_on_black(grey)
     cropped = _crop(ink)
     scaled = _scale(cropped)
     if float(scaled.sum()) <= 0:
         raise InvalidImageError("There is too little ink here to make out a digit.")
-    return DigitSteps(ink, cropped, scaled, _centre(scaled), inverted)
+    original = np.asarray(image.convert("RGBA").convert("RGB") if image.mode == "RGBA" else image.convert("RGB"))
+    return DigitSteps(original, ink, cropped, scaled, _centre(scaled), inverted)
 
 
 def prepare_digit(source) -> np.ndarray:

@@ -108,16 +108,17 @@ steps, _ = candidates[choice]
 st.subheader("Prepared like MNIST")
 cols = st.columns(6)
 for col, (caption, image) in zip(
-    cols[:4],
+    cols[:5],
     [
-        ("ink white on black", steps.grey),
+        ("original", steps.original),
+        ("grey, ink white on black", steps.grey),
         ("cropped to the ink", steps.cropped),
         ("scaled into 20×20", steps.scaled),
         ("centred in 28×28", steps.centred),
     ],
     strict=True,
 ):
-    col.image(np.clip(image, 0, 1), caption=caption, clamp=True, width=140)
+    col.image(image, caption=caption, clamp=True, width=140)
 
 results = reconstruct_everywhere(steps.centred, dims)
 st.subheader("Reconstructed at every level")

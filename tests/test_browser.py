@@ -36,8 +36,15 @@ def browser_page():
 
 
 def shot(page, name: str) -> Path:
+    """A screenshot of the whole page: Streamlit scrolls inside stMain, so grow the viewport to fit it."""
     path = SHOTS / f"{name}.png"
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 1000; }"
+    )
+    page.set_viewport_size({"width": 1400, "height": int(min(max(1000, height + 40), 6000))})
+    page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     return path
 
 
