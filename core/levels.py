@@ -13,7 +13,7 @@ N_PIXELS = 28 * 28
 STUDY_LEVELS_PCT: tuple[int, ...] = (50, 90, 95, 99)
 
 #: Extra latent sizes trained so that the error-vs-compression curve has a real shape.
-SWEEP_LATENT_DIMS: tuple[int, ...] = (2, 4, 16, 32, 128, 256)
+SWEEP_LATENT_DIMS: tuple[int, ...] = (2, 4, 16, 32)
 
 MIN_LATENT_DIM = 1
 MAX_LATENT_DIM = N_PIXELS
