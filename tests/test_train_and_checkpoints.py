@@ -1,5 +1,7 @@
 import json
-import multiprocessing as mp
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -15,6 +17,7 @@ from core.checkpoints import (
     save_checkpoint,
 )
 from core.model import AutoEncoder, ModelConfig
+from core.paths import REPO_ROOT
 from core.train import TrainConfig, TrainingCancelled, mean_mse, train
 
 
@@ -134,27 +137,30 @@ def test_missing_or_broken_json_raises_our_error(trained, tmp_checkpoints):
         load_checkpoint(5)
 
 
-def _write_many(folder: str, seed: int, rounds: int) -> None:
-    import os
-
-    os.environ["AECL_CHECKPOINT_DIR"] = folder
-    torch.manual_seed(seed)
-    config = TrainConfig(latent_dim=5, epochs=1, seed=seed)
-    from core.train import TrainResult
-
-    for i in range(rounds):
-        model = AutoEncoder(config.model)
-        save_checkpoint(TrainResult(model, config, [{"epoch": 1, "test_mse": float(seed + i)}], 0.1, "cpu"))
+WRITER = """
+import sys, torch
+from core.checkpoints import save_checkpoint
+from core.model import AutoEncoder
+from core.train import TrainConfig, TrainResult
+seed = int(sys.argv[1])
+torch.manual_seed(seed)
+config = TrainConfig(latent_dim=5, epochs=1, seed=seed)
+for i in range(8):
+    history = [{"epoch": 1, "test_mse": float(seed + i)}]
+    save_checkpoint(TrainResult(AutoEncoder(config.model), config, history, 0.1, "cpu"))
+"""
 
 
 def test_two_concurrent_writers_leave_one_valid_checkpoint(tmp_checkpoints):
-    ctx = mp.get_context("spawn")
-    writers = [ctx.Process(target=_write_many, args=(str(tmp_checkpoints), seed, 8)) for seed in (1, 100)]
+    # Separate interpreters (not multiprocessing): two real processes racing on one checkpoint.
+    env = {**os.environ, "AECL_CHECKPOINT_DIR": str(tmp_checkpoints)}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(seed)], cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
+        for seed in (1, 100)
+    ]
     for w in writers:
-        w.start()
-    for w in writers:
-        w.join(120)
-        assert w.exitcode == 0
+        _, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err.decode()[-2000:]
     _model, meta = load_checkpoint(5)  # digest check passes: weights and JSON are from one writer
     assert meta["history"][0]["test_mse"] in {1.0 + i for i in range(8)} | {100.0 + i for i in range(8)}
     assert sorted(p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")) == [

@@ -97,7 +97,10 @@ def level_picker(
     multi: bool = True,
 ):
     """Pick one or several trained latent sizes, shown as 'compression % · d'."""
-    options = sorted(dims, reverse=False)
+    options = sorted(dims)
+    if not options:
+        st.error("No trained checkpoint is available. Rebuild them with `make checkpoints`.")
+        st.stop()
     preselected = [d for d in default if d in options] or options[:1]
     if multi:
         return st.multiselect(label, options, default=preselected, format_func=level_label, key=key)
