@@ -24,6 +24,7 @@ VIEWS = [
     ("reconstructions", "Original vs reconstructed digits"),
     ("error-curve", "Reconstruction error against compression"),
     ("per-digit", "Error per digit"),
+    ("your-digit", "Your digit"),
     ("embedding", "Do reconstructions live where the originals do?"),
 ]
 
