@@ -262,6 +262,7 @@ SECTIONS = {
     "startup": section_startup,
     "quality": section_quality,
     "dashboard": section_dashboard,
+    "your_digit": section_your_digit,
 }
 
 
