@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,13 +44,18 @@ class Embedding:
     labels: np.ndarray  # (2n,) digit
     test_index: np.ndarray  # (2n,) index into the test set
 
+    @cached_property
+    def overlap_per_point(self) -> np.ndarray:
+        """Computed once per embedding: the page shows both the mean and the per-digit split."""
+        return overlap_per_point(self.xy, self.source)
+
     @property
     def overlap(self) -> float:
-        return overlap_score(self.xy, self.source)
+        return float(self.overlap_per_point.mean())
 
     def overlap_by_digit(self) -> dict[int, float]:
         """Overlap among the points of each digit: which digits' reconstructions drift away."""
-        per_point = overlap_per_point(self.xy, self.source)
+        per_point = self.overlap_per_point
         return {d: float(per_point[self.labels == d].mean()) for d in range(10) if np.any(self.labels == d)}
 
 

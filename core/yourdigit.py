@@ -42,14 +42,6 @@ def _sorted_test_errors(latent_dim: int, weights_sha256: str) -> np.ndarray:
     return np.sort(evaluate("ae", latent_dim).image_mse)
 
 
-def error_threshold(latent_dim: int, percentile: float = UNUSUAL_PERCENTILE) -> float:
-    return float(np.percentile(_test_errors(latent_dim), percentile))
-
-
-def _test_errors(latent_dim: int) -> np.ndarray:
-    return _sorted_test_errors(latent_dim, load_model_and_meta(latent_dim)[1]["weights_sha256"])
-
-
 @torch.no_grad()
 def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[int]) -> list[LevelResult]:
     """The digit (28x28 in [0, 1]) encoded and decoded at each level."""
