@@ -20,12 +20,12 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser import launch_chromium, streamlit_server, wait_for_app
 
-VIEWS = [
-    ("reconstructions", "Original vs reconstructed digits"),
-    ("error-curve", "Reconstruction error against compression"),
-    ("per-digit", "Error per digit"),
-    ("your-digit", "Your digit"),
-    ("embedding", "Do reconstructions live where the originals do?"),
+VIEWS = [  # (url path, sidebar link, page heading)
+    ("reconstructions", "Reconstructions", "Original vs reconstructed digits"),
+    ("error-curve", "Error vs compression", "Reconstruction error against compression"),
+    ("per-digit", "Per-digit error", "Error per digit"),
+    ("your-digit", "Your digit", "Your digit"),
+    ("embedding", "Embedding overlay", "Do reconstructions live where the originals do?"),
 ]
 
 
@@ -63,19 +63,31 @@ def _visit(page, url: str, path: str, heading: str) -> float:
     return wait_for_app(page, timeout_ms=180_000) - start
 
 
+def _click(page, link: str, heading: str) -> float:
+    """A page switch as a person makes it: click the sidebar link, within the same session."""
+    start = time.perf_counter()
+    page.get_by_role("link", name=link).first.click()
+    page.get_by_role("heading", name=heading).wait_for(timeout=180_000)
+    return wait_for_app(page, timeout_ms=180_000) - start
+
+
 def view_times(repeats: int = 3) -> dict:
-    """First visit per fresh server (median over servers), revisit within one session."""
-    first = {p: [] for p, _ in VIEWS}
-    again = {p: [] for p, _ in VIEWS}
+    """Per fresh server: first visit of each view, then revisits by the sidebar, then full reloads."""
+    first = {p: [] for p, _, _ in VIEWS}
+    again = {p: [] for p, _, _ in VIEWS}
+    reload = {p: [] for p, _, _ in VIEWS}
     level_change = []
     for _ in range(repeats):
         with streamlit_server() as url, sync_playwright() as p:
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for path, heading in VIEWS:
+            for path, _, heading in VIEWS:
                 first[path].append(_visit(page, url, path, heading))
-            for path, heading in VIEWS:
-                again[path].append(_visit(page, url, path, heading))
+            for _ in range(2):
+                for path, link, heading in VIEWS:
+                    again[path].append(_click(page, link, heading))
+            for path, _, heading in VIEWS:
+                reload[path].append(_visit(page, url, path, heading))
             page.goto(f"{url}/reconstructions")
             wait_for_app(page)
             for _ in range(3):
@@ -89,6 +101,7 @@ def view_times(repeats: int = 3) -> dict:
     return {
         "first": {k: statistics.median(v) for k, v in first.items()},
         "revisit": {k: statistics.median(v) for k, v in again.items()},
+        "reload": {k: statistics.median(v) for k, v in reload.items()},
         "level_change_s": statistics.median(level_change),
     }
 

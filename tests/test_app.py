@@ -39,18 +39,22 @@ def test_app_entry_point_renders_home():
 
 
 def test_reconstructions_page_changes_with_levels_mode_and_error_map():
+    def tiles(fig: dict) -> int:  # one MSE / index label under each digit of the mosaic
+        return len(fig["data"][1]["text"])
+
     at = run_page("pages/reconstructions.py")
     fig = figure(at)
-    n_cells = len(fig["data"])
-    assert n_cells == 10 * 5  # 10 digits, originals + 4 levels
+    assert tiles(fig) == 10 * 5  # 10 digits, originals + 4 levels
+    assert fig["data"][0]["z"]["shape"].startswith(f"{5 * (28 + 10)},")  # mosaic rows: 5 rows of tiles
     at.multiselect(key="recon_levels").set_value([8]).run()
-    assert len(figure(at)["data"]) == 10 * 2
-    before = figure(at)["data"][10]["z"]
+    assert tiles(figure(at)) == 10 * 2
+    before = values(figure(at)["data"][0]["z"])
     at.toggle(key="recon_error_map").set_value(True).run()
-    assert figure(at)["data"][10]["z"] != before
+    after = values(figure(at)["data"][0]["z"])
+    assert np.array_equal(np.isnan(before), np.isnan(after)) and not np.allclose(before, after, equal_nan=True)
     at.radio(key="recon_mode").set_value("specific test indices").run()
     at.text_input(key="recon_indices").set_value("5, 7").run()
-    assert len(figure(at)["data"]) == 2 * 2
+    assert tiles(figure(at)) == 2 * 2
     at.text_input(key="recon_indices").set_value("abc").run()
     assert not at.exception
     assert "not an index" in at.error[0].value
