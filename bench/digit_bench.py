@@ -44,7 +44,8 @@ def in_process(repeats: int = 50) -> dict:
     }
 
 
-def _draw(page, stroke: int) -> None:
+def _draw_stroke(page, stroke: int) -> None:
+    """A vertical stroke, left with the mouse button still down: the drawing finishes on mouse-up."""
     canvas = page.locator("[data-testid='stBidiComponentIsolated'] canvas").last
     box = canvas.bounding_box()
     x0, y0 = box["x"], box["y"]
@@ -52,7 +53,6 @@ def _draw(page, stroke: int) -> None:
     page.mouse.down()
     for i in range(10):
         page.mouse.move(x0 + 140 + (i % 2) * 3, y0 + 40 + stroke + 20 * i)
-    page.mouse.up()
 
 
 def in_browser(repeats: int = 5) -> dict:
@@ -68,8 +68,9 @@ def in_browser(repeats: int = 5) -> dict:
             wait_for_app(page)
             page.locator("[data-testid='stBidiComponentIsolated'] canvas").last.wait_for()
             page.wait_for_timeout(800)
+            _draw_stroke(page, stroke=i % 3)
             start = time.perf_counter()
-            _draw(page, stroke=i % 3)
+            page.mouse.up()
             page.get_by_text("MSE", exact=False).first.wait_for(timeout=120_000)
             elapsed = time.perf_counter() - start
             wait_for_app(page, timeout_ms=300_000)  # let the map finish before the next round
