@@ -1,11 +1,21 @@
-"""Entry point: only declares the pages (Streamlit's st.navigation) and routes to them."""
+"""Entry point: declares the pages (Streamlit's st.navigation), the presenter switch, and routes."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Autoencoder Compression Lab", page_icon="🗜️", layout="wide")
+from ui.presenter import presenter_toggle
+from ui.state import url_flag
+
+# Presenter mode starts with the sidebar collapsed; the switch itself sits in the sidebar.
+st.set_page_config(
+    page_title="Autoencoder Compression Lab",
+    page_icon="🗜️",
+    layout="wide",
+    initial_sidebar_state="collapsed" if url_flag("present") else "auto",
+)
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/lesson.py", title="Lesson", icon=":material/school:", url_path="lesson"),
     st.Page(
         "pages/reconstructions.py", title="Reconstructions", icon=":material/grid_view:", url_path="reconstructions"
     ),
@@ -14,4 +24,6 @@ pages = [
     st.Page("pages/your_digit.py", title="Your digit", icon=":material/draw:", url_path="your-digit"),
     st.Page("pages/embedding.py", title="Embedding overlay", icon=":material/scatter_plot:", url_path="embedding"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+presenter_toggle()
+page.run()

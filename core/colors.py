@@ -18,3 +18,11 @@ DIGIT_COLORS = (
     "#393b79",
     "#637939",
 )
+#: The auto-encoder diagram: the input is an original, the output a reconstruction.
+STAGE_COLORS = {
+    "input": ORIGINAL_COLOR,
+    "encoder": "#9ecae1",
+    "code": KNEE_COLOR,
+    "decoder": "#fcbba1",
+    "output": RECONSTRUCTION_COLOR,
+}

@@ -7,13 +7,25 @@ Each figure is labelled (title, axes with units, legend) and uses the colours of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 
-from core.colors import AE_COLOR, DIGIT_COLORS, KNEE_COLOR, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR
-from core.levels import N_PIXELS, compression_pct
+from core.colors import (
+    AE_COLOR,
+    DIGIT_COLORS,
+    KNEE_COLOR,
+    ORIGINAL_COLOR,
+    PCA_COLOR,
+    RECONSTRUCTION_COLOR,
+    STAGE_COLORS,
+)
+from core.levels import BYTES_PER_VALUE, N_PIXELS, compression_pct, latent_bytes
 from core.metrics import GroupStats
+
+if TYPE_CHECKING:
+    from core.anatomy import Stage
 
 TILE = 28  # MNIST digit side, in pixels
 GAP_X, GAP_Y = 3, 10  # blank pixels between tiles; the vertical gap holds each tile's MSE label
@@ -274,4 +286,74 @@ def add_placed_points(fig: go.Figure, xy: np.ndarray, names: Sequence[str]) -> g
                 hovertemplate=name + "<extra></extra>",
             )
         )
+    return fig
+
+
+def autoencoder_diagram(stages: Sequence[Stage], title: str) -> go.Figure:
+    """Encoder → code → decoder as an hourglass: one bar per layer, its height the log of its size.
+
+    Log height, because sizes run from 8 numbers to 25,088: on a linear scale the code would
+    vanish, and the point of the picture is that it is small but not nothing.
+    """
+    heights = [np.log10(s.size) + 0.5 for s in stages]
+    fig = go.Figure(
+        go.Bar(
+            x=[s.name for s in stages],
+            y=heights,
+            base=[-h / 2 for h in heights],
+            marker_color=[STAGE_COLORS[s.part] for s in stages],
+            text=[f"{s.shape_text}<br>{s.size:,} numbers" for s in stages],
+            textposition="outside",
+            customdata=[[s.part, s.shape_text, s.size] for s in stages],
+            hovertemplate="%{x} (%{customdata[0]})<br>shape %{customdata[1]}<br>%{customdata[2]:,} numbers"
+            "<extra></extra>",
+        )
+    )
+    top = max(heights) / 2 + 1.2
+    for label, part in (("encoder", "encoder"), ("code", "code"), ("decoder", "decoder")):
+        names = [s.name for s in stages if s.part == part]
+        if names:
+            fig.add_annotation(
+                x=names[len(names) // 2], y=top, text=f"<b>{label}</b>", showarrow=False, font=dict(size=16)
+            )
+    fig.update_layout(
+        title=title,
+        xaxis_title="layer, in the order the data flows (input → output)",
+        yaxis=dict(visible=False, range=[-top, top + 0.4]),
+        showlegend=False,
+        height=460,
+        bargap=0.25,
+    )
+    return fig
+
+
+def level_bytes_bars(latent_dims: Sequence[int]) -> go.Figure:
+    """Bytes per image of each level's code, stored three ways, against the raw 784-byte digit."""
+    dims = sorted(latent_dims, reverse=True)
+    shades = {"float32": "#a50f15", "float16": "#de2d26", "uint8": "#fc9272"}
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=[level_label(d) for d in dims],
+                y=[latent_bytes(d, dtype) for d in dims],
+                name=f"code as {dtype}" if dtype != "uint8" else "code as 8-bit",
+                marker_color=shades[dtype],
+                hovertemplate="%{x}<br>%{y:,} bytes<extra>" + dtype + "</extra>",
+            )
+            for dtype in BYTES_PER_VALUE
+        ]
+    )
+    fig.add_hline(
+        y=N_PIXELS,
+        line=dict(color=ORIGINAL_COLOR, dash="dash", width=2),
+        annotation_text=f"raw digit: {N_PIXELS} bytes",
+        annotation_position="top right",
+    )
+    fig.update_layout(
+        title="Bytes per image: the code, stored three ways, against the raw digit",
+        xaxis_title="compression level (% of the 784 numbers removed · latent dims)",
+        yaxis_title="bytes per image",
+        barmode="group",
+        legend_title="storage",
+    )
     return fig

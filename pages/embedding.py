@@ -8,6 +8,7 @@ from core.checkpoints import read_meta
 from core.data import load_split
 from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed, is_embedding_cached
 from core.figures import embedding_scatter, level_label
+from ui.state import set_url, url_choice, url_int, url_levels
 from ui.widgets import level_picker, page_guard, reconstructions
 
 SEED = 0
@@ -17,22 +18,27 @@ dims = page_guard()
 
 c1, c2, c3, c4 = st.columns(4)
 with c1:
-    latent_dim = level_picker(dims, label="Compression level", default=(8,), key="emb_level", multi=False)
+    latent_dim = level_picker(
+        dims, label="Compression level", default=url_levels("level", dims, (8,))[:1], key="emb_level", multi=False
+    )
 with c2:
-    method = st.selectbox("method", METHODS, key="emb_method")
+    method = st.selectbox(
+        "method", METHODS, index=METHODS.index(url_choice("method", METHODS, METHODS[0])), key="emb_method"
+    )
 with c3:
     n = int(
         st.number_input(
             "originals (and as many reconstructions)",
             100,
             MAX_PER_SOURCE,
-            DEFAULT_PER_SOURCE,
+            url_int("n", DEFAULT_PER_SOURCE, 100, MAX_PER_SOURCE),
             step=500,
             key="emb_n",
         )
     )
 with c4:
     color_by = st.radio("colour by", ["source", "digit"], horizontal=True, key="emb_color")
+set_url(level=latent_dim, method=method, n=n)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -4,11 +4,12 @@ import streamlit as st
 
 from core.figures import level_label, per_digit_bars
 from core.metrics import INK_THRESHOLD
+from ui.state import set_url, url_levels
 from ui.widgets import evaluation, level_picker, page_guard
 
 st.title("Error per digit")
 dims = page_guard()
-levels = level_picker(dims, default=(39, 8), key="digit_levels")
+levels = level_picker(dims, default=url_levels("levels", dims, (39, 8)), key="digit_levels")
 value = st.radio("error measure", ["raw MSE", "ink-normalised"], horizontal=True, key="digit_value")
 sort = st.toggle("sort digits by error", key="digit_sort")
 st.caption(
@@ -17,6 +18,7 @@ st.caption(
     "just for having more to get wrong."
 )
 
+set_url(levels=sorted(levels, reverse=True))
 if not levels:
     st.info("Pick at least one compression level.")
     st.stop()

@@ -1,12 +1,12 @@
 """Reconstructions: originals on top, one row per compression level, each image with its MSE."""
 
-import numpy as np
 import streamlit as st
 
-from core.data import load_split
-from core.figures import level_label, reconstruction_grid
-from core.metrics import per_image_mse
+from core.export import figure_png
+from core.grid import digit_grid
+from core.levels import STUDY_LATENT_DIMS
 from core.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
+from ui.state import MAX_PARAM_LENGTH, set_url, url_choice, url_int, url_levels
 from ui.widgets import level_picker, page_guard, reconstructions
 
 st.title("Original vs reconstructed digits")
@@ -18,17 +18,31 @@ dims = page_guard()
 
 with st.sidebar:
     st.header("Digits")
-    levels = level_picker(dims, key="recon_levels")
-    mode = st.radio("Which digits", ["random sample", "N per class", "specific test indices"], key="recon_mode")
-    seed = st.number_input("seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="recon_seed")
+    levels = level_picker(dims, key="recon_levels", default=url_levels("levels", dims, STUDY_LATENT_DIMS))
+    modes = ["random sample", "N per class", "specific test indices"]
+    url_mode = {"random": modes[0], "per-class": modes[1], "indices": modes[2]}
+    mode = st.radio(
+        "Which digits",
+        modes,
+        index=modes.index(url_mode[url_choice("digits", list(url_mode), "random")]),
+        key="recon_mode",
+    )
+    seed = st.number_input(
+        "seed", min_value=0, max_value=2**31 - 1, value=url_int("seed", 0, 0, 2**31 - 1), step=1, key="recon_seed"
+    )
     if mode == "random sample":
-        n = st.slider("how many", 1, 20, 10, key="recon_n")
+        n = st.slider("how many", 1, 20, url_int("n", 10, 1, 20), key="recon_n")
         indices = random_indices(n, int(seed))
     elif mode == "N per class":
-        per_class = st.slider("per class", 1, MAX_SHOWN // 10 // 3, 1, key="recon_per_class")
+        most = MAX_SHOWN // 10 // 3
+        per_class = st.slider("per class", 1, most, url_int("per_class", 1, 1, most), key="recon_per_class")
         indices = per_class_indices(per_class, int(seed))
     else:
-        text = st.text_input("test indices (0-9999)", "0, 1, 2, 3, 4, 7, 42, 100-102", key="recon_indices")
+        text = st.text_input(
+            "test indices (0-9999)",
+            st.query_params.get("indices", "0, 1, 2, 3, 4, 7, 42, 100-102")[:MAX_PARAM_LENGTH],
+            key="recon_indices",
+        )
         try:
             indices = parse_indices(text)
         except ValueError as exc:
@@ -36,30 +50,33 @@ with st.sidebar:
             st.stop()
     show_error = st.toggle("show absolute error map instead", key="recon_error_map")
 
+set_url(
+    levels=sorted(levels, reverse=True),
+    digits={v: k for k, v in url_mode.items()}[mode],
+    seed=int(seed),
+    n=n if mode == modes[0] else None,
+    per_class=per_class if mode == modes[1] else None,
+    indices=text if mode == modes[2] else None,
+)
+
 if not levels:
     st.info("Pick at least one compression level in the sidebar.")
     st.stop()
 
-test = load_split("test")
-originals = test.float_images()[indices]
-labels = np.asarray(test.labels)[indices]
-rows = []
-for d in sorted(levels, reverse=True):
-    recon = reconstructions(d, indices)
-    mse = per_image_mse(originals, recon)
-    rows.append(
-        (f"{level_label(d)}<br>mean MSE {mse.mean():.4f}", np.abs(originals - recon) if show_error else recon, mse)
-    )
-
-what = "absolute error |original − reconstruction|" if show_error else "reconstructions"
-fig = reconstruction_grid(
-    originals, rows, indices.tolist(), labels.tolist(), title=f"{len(indices)} test digits and their {what}"
-)
+fig, _ = digit_grid(indices, levels, show_error=show_error, reconstruct=reconstructions)
 st.plotly_chart(
     fig,
     width="stretch",
     key="recon_grid",
     config={"toImageButtonOptions": {"filename": "reconstructions", "scale": 2}},
+)
+st.download_button(
+    "Download the grid as PNG (for slides)",
+    data=lambda: figure_png(fig),
+    file_name=f"reconstructions_seed{int(seed)}.png",
+    mime="image/png",
+    icon=":material/download:",
+    key="recon_png",
 )
 if show_error:
     st.caption("Error maps: white = the reconstruction is off by the full pixel range, black = exact.")

@@ -100,3 +100,78 @@ def test_embedding_page_overlays_originals_and_reconstructions(method):
     at.radio(key="emb_color").set_value("digit").run()
     assert len(figure(at)["data"]) == 10
     assert "%" in at.metric[0].value
+
+
+def run_with_url(path: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_lesson_steps_forward_and_back_and_keeps_the_step_in_the_url():
+    from core.lesson import STEP_KEYS, lesson_step
+
+    at = run_page("pages/lesson.py")
+    assert at.header[0].value == lesson_step(STEP_KEYS[0]).title
+    at.button(key="lesson_next").click().run()
+    assert at.header[0].value == lesson_step(STEP_KEYS[1]).title
+    assert at.query_params["step"] == STEP_KEYS[1]
+    at.button(key="lesson_back").click().run()
+    assert at.header[0].value == lesson_step(STEP_KEYS[0]).title
+    assert at.button(key="lesson_back").disabled
+
+
+def test_lesson_reopens_at_the_step_in_the_url_and_presenter_mode_fixes_the_seed():
+    from core.lesson import PRESENTER_SEED, lesson_step
+
+    at = run_with_url("pages/lesson.py", step="reconstructions", seed="7")
+    assert at.header[0].value == lesson_step("reconstructions").title
+    assert at.number_input(key="lesson_seed").value == 7
+    assert str(lesson_step("reconstructions", 7).facts["worst_index"]) in at.markdown[0].value
+
+    # Presenter mode is app.py's sidebar switch (its `?present=1` is tested in the browser); here its state.
+    at = AppTest.from_file(str(REPO_ROOT / "pages/lesson.py"), default_timeout=TIMEOUT)
+    at.session_state["present"] = True
+    at.query_params.update({"step": "reconstructions", "seed": "7"})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [n for n in at.number_input if n.key == "lesson_seed"]  # no seed to change while presenting
+    worst = lesson_step("reconstructions", PRESENTER_SEED).facts["worst_index"]
+    assert any(str(worst) in m.value for m in at.markdown)
+
+
+def test_a_bookmarked_reconstructions_url_reopens_the_same_grid():
+    at = run_with_url("pages/reconstructions.py", levels="39,8", seed="5", n="4", digits="random")
+    fig = figure(at)
+    assert len(fig["data"][1]["text"]) == 4 * 3  # 4 digits, originals + 2 levels
+    assert at.number_input(key="recon_seed").value == 5
+    assert at.multiselect(key="recon_levels").value == [39, 8]
+    at.number_input(key="recon_seed").set_value(6).run()
+    assert at.query_params["seed"] == "6"
+    at = run_with_url("pages/reconstructions.py", digits="indices", indices="3, 9")
+    assert len(figure(at)["data"][1]["text"]) == 2 * 5
+
+
+@pytest.mark.parametrize(
+    "params,warning",
+    [
+        ({"levels": "abc"}, "levels=abc"),
+        ({"seed": "-1"}, "seed=-1"),
+        ({"n": "1000000000"}, "n=1000000000"),
+        ({"digits": "../../etc/passwd"}, "digits=../../etc/passwd"),
+    ],
+)
+def test_hostile_url_values_are_ignored_with_a_message(params, warning):
+    at = run_with_url("pages/reconstructions.py", **params)
+    assert any(warning in w.value for w in at.warning)
+    assert len(figure(at)["data"][1]["text"]) == 10 * 5  # the default view, not a crash
+
+
+def test_embedding_and_per_digit_pages_reopen_from_the_url():
+    at = run_with_url("pages/embedding.py", level="39", method="PCA", n="300")
+    assert at.selectbox(key="emb_level").value == 39 and at.selectbox(key="emb_method").value == "PCA"
+    assert len(values(figure(at)["data"][0]["x"])) == 300
+    at = run_with_url("pages/per-digit.py".replace("-", "_"), levels="78")
+    assert len(figure(at)["data"]) == 1

@@ -125,3 +125,46 @@ def test_uploading_a_digit_and_a_bad_file(browser_page, tmp_path):
     wait_for_app(page, timeout_ms=180_000)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "your-digit-uploaded")
+
+
+def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[str]:
+    from core.lesson import STEP_KEYS, lesson_step
+
+    page.goto(f"{url}/lesson{query}")
+    wait_for_app(page, timeout_ms=180_000)
+    seen = []
+    for i, key in enumerate(STEP_KEYS):
+        expect(page.get_by_role("heading", name=lesson_step(key).title)).to_be_visible(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert f"step={key}" in page.url
+        shot(page, f"lesson-{name}-{i + 1:02d}-{key}")
+        seen.append(key)
+        if i < len(STEP_KEYS) - 1:
+            press(page)
+            page.wait_for_timeout(100)
+            wait_for_app(page, timeout_ms=180_000)
+    return seen
+
+
+def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
+    from core.lesson import STEP_KEYS
+
+    url, page = browser_page
+    seen = _step_through_lesson(
+        page, url, "", "normal", lambda p: p.get_by_role("button", name="Next").first.click()
+    )
+    assert seen == list(STEP_KEYS)
+
+
+def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_keys(browser_page):
+    from core.lesson import STEP_KEYS
+
+    url, page = browser_page
+    seen = _step_through_lesson(page, url, "?present=1", "presenter", lambda p: p.keyboard.press("ArrowRight"))
+    assert seen == list(STEP_KEYS)
+    assert page.locator("[data-testid='stSidebar']").get_attribute("data-collapsed") == "true"
+    root_px = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert root_px >= 20  # presenter type, readable from the back of the room
+    page.keyboard.press("ArrowLeft")
+    wait_for_app(page)
+    assert f"step={STEP_KEYS[-2]}" in page.url

@@ -105,3 +105,11 @@ def level_picker(
     if multi:
         return st.multiselect(label, options, default=preselected, format_func=level_label, key=key)
     return st.selectbox(label, options, index=options.index(preselected[0]), format_func=level_label, key=key)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def lesson_zip(seed: int) -> bytes:
+    """Every lesson figure as PNG plus the text, zipped (built on demand, once per seed)."""
+    from core.lesson import lesson_bundle
+
+    return lesson_bundle(seed)
