@@ -203,6 +203,13 @@ def _step_embedding(seed: int, progress: Callable[[float, str], None] | None = N
     )
 
 
+def embedding_ready() -> bool:
+    """Whether the embedding step's map is on disk already (else it takes a few seconds once)."""
+    from core.embedding import is_embedding_cached
+
+    return is_embedding_cached(_most_compressed(), "t-SNE", EMBEDDING_POINTS, 0)
+
+
 def _step_your_digit(seed: int) -> LessonStep:
     d = _most_compressed()
     return LessonStep(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.lesson import PRESENTER_SEED, STEP_KEYS, lesson_step
+from core.lesson import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step
 from ui.presenter import for_audience, is_presenting
 from ui.state import set_url, url_choice, url_int
 from ui.widgets import lesson_zip, page_guard
@@ -47,7 +47,7 @@ nxt.button(
     NEXT, on_click=go, args=(1,), disabled=i == len(STEP_KEYS) - 1, width="stretch", key="lesson_next", shortcut="Right"
 )
 
-if key == "embedding":
+if key == "embedding" and not embedding_ready():
     with st.status("Building the t-SNE map (once; cached on disk after)…", expanded=False) as status:
         bar = st.progress(0.0)
         step = lesson_step(key, seed, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))

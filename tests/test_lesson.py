@@ -22,7 +22,7 @@ from core.samples import random_indices
 def test_anatomy_is_read_off_the_real_model(latent_dim, hidden):
     model = AutoEncoder(ModelConfig(latent_dim=latent_dim, channels=(16, 24), hidden=hidden))
     shape = stages(model)
-    assert [s.part for s in shape][0] == "input" and shape[-1].part == "output"
+    assert shape[0].part == "input" and shape[-1].part == "output"
     assert shape[0].size == shape[-1].size == N_PIXELS
     (code,) = [s for s in shape if s.part == "code"]
     assert code.shape == (latent_dim,)
