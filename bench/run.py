@@ -21,7 +21,7 @@ from core.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 SECTIONS_DIR = REPO_ROOT / "bench" / "results"
-ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit"]
+ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit", "lesson"]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -72,9 +72,9 @@ def section_training() -> str:
         + (
             f"\n\nRebuilding the four study levels took **{total / 60:.1f} min** of training wall time "
             "(sum of the shipped checkpoints' recorded times, while other work shared the 2 cores; target ≤ 30 min). "
-        f"From the per-epoch times measured now on an otherwise idle machine, the same rebuild is "
-        f"**{estimate / 60:.1f} min** of training steps (plus ~2 s of test evaluation per epoch). "
-        "Per-epoch figures are medians "
+            f"From the per-epoch times measured now on an otherwise idle machine, the same rebuild is "
+            f"**{estimate / 60:.1f} min** of training steps (plus ~2 s of test evaluation per epoch). "
+            "Per-epoch figures are medians "
             "(of 35 timed steps now; of the recorded epochs for the shipped models).\n"
         )
     )
@@ -235,6 +235,30 @@ def section_dashboard() -> str:
     )
 
 
+def section_lesson() -> str:
+    from bench.lesson_bench import lesson_steps
+
+    r = lesson_steps()
+    rows = [
+        [
+            key,
+            f"{r['first_pass'][key]:.2f}",
+            f"{r['warm_median'][key]:.2f}",
+            "yes" if r["warm_median"][key] <= 2 else "**no**",
+        ]
+        for key in r["warm_median"]
+    ]
+    return (
+        "## Lesson, stepped through in headless Chromium\n\n"
+        + _stamp()
+        + "\n"
+        + _table(["step (after clicking Next)", "first pass, fresh server (s)", "warm, median (s)", "≤ 2 s"], rows)
+        + f"\n\nSlowest warm step over {r['passes']} passes (normal and presenter mode alternating): "
+        f"**{r['warm_max']:.2f} s** (target: no step over 2 s once caches are warm). No typing anywhere: "
+        "only the Next button.\n"
+    )
+
+
 def section_your_digit() -> str:
     from bench.digit_bench import in_browser, in_process
 
@@ -271,6 +295,7 @@ SECTIONS = {
     "quality": section_quality,
     "dashboard": section_dashboard,
     "your_digit": section_your_digit,
+    "lesson": section_lesson,
 }
 
 

@@ -208,6 +208,13 @@ def per_digit_bars(stats_by_level: dict[int, GroupStats], value: str, sort_by_er
     return fig
 
 
+def _source_symbols(source: np.ndarray) -> str | list[str]:
+    """Circles for originals, crosses for reconstructions; one symbol for a one-source trace
+    (a 4,000-long list of symbols costs the browser more than the points themselves)."""
+    symbols = np.where(source == 0, "circle", "x")
+    return str(symbols[0]) if len(symbols) and (symbols == symbols[0]).all() else symbols.tolist()
+
+
 def embedding_scatter(
     xy: np.ndarray,
     source: np.ndarray,
@@ -232,9 +239,7 @@ def embedding_scatter(
                 y=xy[idx, 1],
                 mode="markers",
                 name=name,
-                marker=dict(
-                    color=color, size=5, opacity=0.55, symbol=[("circle" if s == 0 else "x") for s in source[idx]]
-                ),
+                marker=dict(color=color, size=5, opacity=0.55, symbol=_source_symbols(source[idx])),
                 customdata=np.stack([labels[idx], test_index[idx], source[idx], idx], axis=1),
                 hovertemplate="digit %{customdata[0]}<br>test #%{customdata[1]}<extra>" + name + "</extra>",
             )

@@ -9,7 +9,7 @@ from core.data import load_split
 from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed, is_embedding_cached
 from core.figures import embedding_scatter, level_label
 from ui.state import set_url, url_choice, url_int, url_levels
-from ui.widgets import level_picker, page_guard, reconstructions
+from ui.widgets import level_picker, page_guard, png_download, reconstructions
 
 SEED = 0
 
@@ -71,7 +71,7 @@ with left:
         key="emb_chart",
         on_select="rerun",
         selection_mode="points",
-        config={"toImageButtonOptions": {"filename": f"embedding_{method}_d{latent_dim}", "scale": 2}},
+        config=png_download(f"embedding_{method}_d{latent_dim}"),
     )
 with right:
     st.metric("overlap", f"{emb.overlap:.1%}", help="50 % is a perfect mix, 0 % fully separate clouds")

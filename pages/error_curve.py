@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.curve import knee_of_records
-from ui.widgets import cached_curve_records, page_guard
+from ui.widgets import cached_curve_records, page_guard, png_download
 
 st.title("Reconstruction error against compression")
 dims = page_guard()
@@ -28,7 +28,7 @@ st.plotly_chart(
     error_curve(rows, knee, log_y=log_y, x_axis=x_axis),
     width="stretch",
     key="curve_chart",
-    config={"toImageButtonOptions": {"filename": "error_vs_compression", "scale": 2}},
+    config=png_download("error_vs_compression"),
 )
 
 ae = {r["latent_dim"]: r for r in rows if r["method"] == "ae"}

@@ -5,7 +5,7 @@ import streamlit as st
 from core.lesson import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step
 from ui.presenter import for_audience, is_presenting
 from ui.state import set_url, url_choice, url_int
-from ui.widgets import lesson_zip, page_guard
+from ui.widgets import lesson_step_cached, lesson_zip, page_guard, png_download
 
 BACK, NEXT = "Back", "Next"  # the arrow keys press them: Streamlit shows ← and → beside the labels
 
@@ -53,7 +53,7 @@ if key == "embedding" and not embedding_ready():
         step = lesson_step(key, seed, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         status.update(label="t-SNE map ready", state="complete")
 else:
-    step = lesson_step(key, seed)
+    step = lesson_step_cached(key, seed)
 
 st.header(step.title)
 if step.figure is not None:
@@ -61,7 +61,7 @@ if step.figure is not None:
         for_audience(step.figure),
         width="stretch",
         key=f"lesson_chart_{key}",
-        config={"toImageButtonOptions": {"filename": f"lesson_{i + 1:02d}_{key}", "scale": 2}},
+        config=png_download(f"lesson_{i + 1:02d}_{key}"),
     )
 st.markdown(step.text)
 st.info(f"**Ask the class:** {step.question}", icon=":material/record_voice_over:")

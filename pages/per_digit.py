@@ -5,7 +5,7 @@ import streamlit as st
 from core.figures import level_label, per_digit_bars
 from core.metrics import INK_THRESHOLD
 from ui.state import set_url, url_levels
-from ui.widgets import evaluation, level_picker, page_guard
+from ui.widgets import evaluation, level_picker, page_guard, png_download
 
 st.title("Error per digit")
 dims = page_guard()
@@ -28,7 +28,7 @@ st.plotly_chart(
     per_digit_bars(stats, "mse" if value == "raw MSE" else "ink", sort_by_error=sort),
     width="stretch",
     key="digit_chart",
-    config={"toImageButtonOptions": {"filename": "error_per_digit", "scale": 2}},
+    config=png_download("error_per_digit"),
 )
 
 #: What the study reports (raw MSE): easiest digit everywhere, hardest at 95 % and at 99 %.

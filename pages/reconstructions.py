@@ -7,7 +7,7 @@ from core.grid import digit_grid
 from core.levels import STUDY_LATENT_DIMS
 from core.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
 from ui.state import MAX_PARAM_LENGTH, set_url, url_choice, url_int, url_levels
-from ui.widgets import level_picker, page_guard, reconstructions
+from ui.widgets import level_picker, page_guard, png_download, reconstructions
 
 st.title("Original vs reconstructed digits")
 st.caption(
@@ -68,7 +68,7 @@ st.plotly_chart(
     fig,
     width="stretch",
     key="recon_grid",
-    config={"toImageButtonOptions": {"filename": "reconstructions", "scale": 2}},
+    config=png_download("reconstructions"),
 )
 st.download_button(
     "Download the grid as PNG (for slides)",

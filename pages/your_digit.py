@@ -13,7 +13,7 @@ from core.digit import InvalidImageError, prepare_digit_steps
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
-from ui.widgets import level_picker, page_guard
+from ui.widgets import level_picker, page_guard, png_download
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
@@ -136,7 +136,12 @@ for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
 chosen = next(r for r in results if r.latent_dim == latent_dim)
-st.plotly_chart(latent_code_bars(chosen.code, latent_dim), width="stretch", key="code_chart")
+st.plotly_chart(
+    latent_code_bars(chosen.code, latent_dim),
+    width="stretch",
+    key="code_chart",
+    config=png_download(f"your_digit_code_d{latent_dim}"),
+)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -159,7 +164,12 @@ fig = embedding_scatter(
     title=f"Your digit (★ blue) and its reconstruction (★ red) on the {method} map at {level_label(latent_dim)}",
     method=method,
 )
-st.plotly_chart(add_placed_points(fig, placed, ["your digit", "its reconstruction"]), width="stretch", key="digit_map")
+st.plotly_chart(
+    add_placed_points(fig, placed, ["your digit", "its reconstruction"]),
+    width="stretch",
+    key="digit_map",
+    config=png_download(f"your_digit_on_{method}_map_d{latent_dim}"),
+)
 st.caption(
     "New points are placed on the existing map (openTSNE's transform for t-SNE, the fitted projection "
     "for PCA); the map itself does not move."

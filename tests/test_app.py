@@ -175,3 +175,15 @@ def test_embedding_and_per_digit_pages_reopen_from_the_url():
     assert len(values(figure(at)["data"][0]["x"])) == 300
     at = run_with_url("pages/per-digit.py".replace("-", "_"), levels="78")
     assert len(figure(at)["data"]) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["pages/reconstructions.py", "pages/error_curve.py", "pages/per_digit.py", "pages/lesson.py"]
+)
+def test_every_chart_downloads_as_png_under_a_telling_name(path):
+    at = run_page(path)
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        options = json.loads(chart.proto.config)["toImageButtonOptions"]
+        assert options["filename"] not in ("", "newplot") and options["scale"] >= 2

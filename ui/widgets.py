@@ -19,6 +19,11 @@ from core.levels import STUDY_LATENT_DIMS
 from core.store import available_latent_dims
 
 
+def png_download(filename: str) -> dict:
+    """Plotly config for `st.plotly_chart`: the toolbar's camera saves a 2x PNG under a telling name."""
+    return {"toImageButtonOptions": {"filename": filename, "scale": 2}, "displaylogo": False}
+
+
 @st.cache_resource(show_spinner=False)
 def cached_model(latent_dim: int, weights_sha256: str):
     from core.store import load_model
@@ -113,3 +118,26 @@ def lesson_zip(seed: int) -> bytes:
     from core.lesson import lesson_bundle
 
     return lesson_bundle(seed)
+
+
+def checkpoints_fingerprint() -> tuple[tuple[int, str], ...]:
+    """(latent size, weights digest) of every checkpoint: a cache key that changes when any model does."""
+    out = []
+    for d in available_latent_dims():
+        try:
+            out.append((d, read_meta(d)["weights_sha256"]))
+        except CheckpointError:
+            continue
+    return tuple(out)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_lesson_step(key: str, seed: int, fingerprint: tuple):
+    from core.lesson import lesson_step
+
+    return lesson_step(key, seed)
+
+
+def lesson_step_cached(key: str, seed: int):
+    """A lesson step, built once per (step, seed, set of models): stepping back and forth is instant."""
+    return _cached_lesson_step(key, seed, checkpoints_fingerprint())
