@@ -33,8 +33,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str = "app.py", env: dict | None = None, timeout: float = 90) -> Iterator[str]:
-    """Start `streamlit run script` on 127.0.0.1:<free port>; yield its URL; stop it after."""
+def streamlit_server(
+    script: str = "app.py", env: dict | None = None, timeout: float = 90, started: list | None = None
+) -> Iterator[str]:
+    """Start `streamlit run script` on 127.0.0.1:<free port>; yield its URL; stop it after.
+
+    `started`, if given, receives the server's Popen (the load test reads its peak memory).
+    """
     port = free_port()
     cmd = [
         sys.executable,
@@ -55,6 +60,8 @@ def streamlit_server(script: str = "app.py", env: dict | None = None, timeout: f
     ]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(proc)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,189 @@
+"""Load test: N browser sessions at once walking the dashboard while one session trains.
+
+    python -m bench.load_bench                 # N = 1, 10, 30 for 60 s each (the short default)
+    python -m bench.load_bench --sessions 10 --seconds 120
+
+Traffic goes only to a server it starts on 127.0.0.1, from N pages of one headless Chromium;
+every session stops by itself when the time is up (each interaction is capped at 90 s), and
+the whole run is bounded by N × the interactions one walk contains. Each session walks the
+main pages by the sidebar, changes a level, uploads a digit and opens the embedding. An
+error is an exception shown on a page, a "page not found", or an interaction that times out.
+The server's peak memory is its VmHWM (peak resident set) from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import time
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from playwright.async_api import async_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+STEP_TIMEOUT_MS = 90_000
+WALK = [  # (sidebar link, heading that proves the page rendered)
+    ("Reconstructions", "Original vs reconstructed digits"),
+    ("Error vs compression", "Reconstruction error against compression"),
+    ("Per-digit error", "Error per digit"),
+    ("Your digit", "Your digit"),
+    ("Embedding overlay", "Do reconstructions live where the originals do?"),
+]
+
+
+def _digit_png(path: Path) -> Path:
+    img = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(img).text((50, 10), "3", fill=0, font=ImageFont.load_default(size=160))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+async def _settled(page) -> None:
+    """The page script has finished: no running indicator on several checks in a row."""
+    quiet = 0
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while quiet < 4:
+        if time.monotonic() > deadline:
+            raise TimeoutError("still running")
+        quiet = 0 if await page.locator("[data-testid='stStatusWidgetRunningIcon']").count() else quiet + 1
+        await page.wait_for_timeout(150)
+
+
+async def _check(page) -> None:
+    if await page.locator("[data-testid='stException']").count():
+        raise RuntimeError(
+            "exception on the page: " + (await page.locator("[data-testid='stException']").first.inner_text())[:200]
+        )
+    if await page.get_by_text("Page not found").count():
+        raise RuntimeError("page not found")
+
+
+async def _interaction(stats: dict, name: str, action) -> None:
+    start = time.perf_counter()
+    try:
+        await asyncio.wait_for(action(), STEP_TIMEOUT_MS / 1000)
+        stats["times"].append(time.perf_counter() - start)
+    except Exception as exc:  # every failure is counted and reported, never hidden
+        stats["errors"].append(f"{name}: {type(exc).__name__}: {str(exc)[:160]}")
+
+
+async def _session(browser, url: str, until: float, digit: Path, stats: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+
+    async def open_home():
+        await page.goto(url)
+        await page.get_by_role("heading", name="Autoencoder Compression Lab").wait_for(timeout=STEP_TIMEOUT_MS)
+        await _settled(page)
+
+    await _interaction(stats, "home", open_home)
+    while time.monotonic() < until:
+        for link, heading in WALK:
+            if time.monotonic() >= until:
+                break
+
+            async def visit(link=link, heading=heading):
+                await page.get_by_role("link", name=link).first.click()
+                await page.get_by_role("heading", name=heading).first.wait_for(timeout=STEP_TIMEOUT_MS)
+                await _settled(page)
+                await _check(page)
+
+            await _interaction(stats, link, visit)
+            if link == "Reconstructions":
+
+                async def change_level():
+                    await page.locator("[data-testid='stMultiSelect'] button[aria-label^='Remove']").first.click()
+                    await page.wait_for_timeout(50)
+                    await _settled(page)
+                    await _check(page)
+
+                await _interaction(stats, "change level", change_level)
+            if link == "Your digit":
+
+                async def upload():
+                    await page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(digit))
+                    await page.get_by_text("Reconstructed at every level").wait_for(timeout=STEP_TIMEOUT_MS)
+                    await _settled(page)
+                    await _check(page)
+
+                await _interaction(stats, "upload", upload)
+    stats["interactions"] = len(stats["times"]) + len(stats["errors"])
+    await context.close()
+
+
+async def _trainer(url: str, browser, until: float, stats: dict) -> None:
+    """One more session trains a small model for the whole run (see `train_from_browser`)."""
+    from bench.load_training import train_from_browser
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        stats["trained"] = await train_from_browser(page, url, until)
+    except Exception as exc:
+        stats["errors"].append(f"training: {type(exc).__name__}: {str(exc)[:160]}")
+    await context.close()
+
+
+async def _run(n_sessions: int, seconds: float, train: bool) -> dict:
+    started: list = []
+    digit = _digit_png(Path("/tmp") / "aecl_load_digit.png")
+    with streamlit_server(started=started) as url:
+        proc = started[0]
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            until = time.monotonic() + seconds
+            sessions = [{"times": [], "errors": []} for _ in range(n_sessions)]
+            trainer = {"times": [], "errors": []}
+            jobs = [_session(browser, url, until, digit, s) for s in sessions]
+            if train:
+                jobs.append(_trainer(url, browser, until, trainer))
+            wall = time.perf_counter()
+            await asyncio.gather(*jobs)
+            wall = time.perf_counter() - wall
+            await browser.close()
+        peak_kib = _peak_rss_kib(proc.pid)
+    times = [t for s in sessions for t in s["times"]]
+    errors = [e for s in [*sessions, trainer] for e in s["errors"]]
+    return {
+        "sessions": n_sessions,
+        "seconds": round(wall, 1),
+        "interactions": sum(s.get("interactions", 0) for s in sessions),
+        "errors": errors,
+        "median_s": statistics.median(times) if times else float("nan"),
+        "p95_s": statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else float("nan"),
+        "peak_mib": peak_kib / 1024,
+        "trained": trainer.get("trained"),
+    }
+
+
+def _peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def load_test(session_counts: tuple[int, ...] = (1, 10, 30), seconds: float = 60, train: bool = True) -> list[dict]:
+    return [asyncio.run(_run(n, seconds, train)) for n in session_counts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--no-train", action="store_true")
+    args = parser.parse_args(argv)
+    counts = tuple(max(1, min(n, 50)) for n in args.sessions)  # bounded: at most 50 pages
+    for row in load_test(counts, max(5.0, min(args.seconds, 900)), not args.no_train):
+        print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
