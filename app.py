@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.presenter import presenter_toggle
 from ui.state import url_flag
+from ui.warmup import start_warmup
 
 # Presenter mode starts with the sidebar collapsed; the switch itself sits in the sidebar.
 st.set_page_config(
@@ -26,4 +27,5 @@ pages = [
 ]
 page = st.navigation(pages)
 presenter_toggle()
+start_warmup()
 page.run()
