@@ -5,7 +5,7 @@ training config, per-epoch history, test metrics, the MNIST digest, library vers
 wall time, and the SHA-256 of the weights file, so a torn or swapped pair is detected.
 
 Writers take a file lock per checkpoint and write each file atomically (temp + rename),
-weights first, JSON last; readers take the same lock, so two processes training the
+with the JSON as the commit point (see `save_checkpoint`); readers take the same lock, so two processes training the
 same model leave one valid pair and nobody ever reads a half-written one.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
 from dataclasses import dataclass
@@ -54,6 +55,11 @@ def retrain_command(latent_dim: int) -> str:
 class CheckpointPaths:
     weights: Path
     meta: Path
+
+    @property
+    def pending(self) -> Path:
+        """New weights of a save in progress, waiting for their JSON to be committed."""
+        return self.weights.with_name(self.weights.name + ".pending")
 
     @classmethod
     def for_latent_dim(cls, latent_dim: int, folder: Path | None = None) -> CheckpointPaths:
@@ -98,9 +104,27 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
         "versions": _versions(),
     }
     with locked(paths.weights):
-        atomic_write_bytes(paths.weights, weights)
+        # Two files can't be renamed at once, so the JSON is the commit point: new weights wait
+        # beside the old ones, the JSON (naming their digest) replaces the old JSON, then the
+        # weights move in. Killed in between, a reader finds the JSON's weights still pending
+        # and finishes the move (see `_settle`); killed before, the old pair is untouched.
+        atomic_write_bytes(paths.pending, weights)
         atomic_write_text(paths.meta, json.dumps(meta, indent=2) + "\n")
+        os.replace(paths.pending, paths.weights)
     return paths.weights
+
+
+def _settle(paths: CheckpointPaths, meta: dict) -> None:
+    """Finish a save that was killed between its renames; drop weights that were never committed.
+
+    Call it holding the pair's lock.
+    """
+    if not paths.pending.is_file():
+        return
+    if hashlib.sha256(paths.pending.read_bytes()).hexdigest() == meta.get("weights_sha256"):
+        os.replace(paths.pending, paths.weights)  # the JSON already names these weights: roll forward
+    else:
+        paths.pending.unlink()  # written, never committed: the old pair stands
 
 
 def read_meta(latent_dim: int, folder: Path | None = None) -> dict:
@@ -136,6 +160,7 @@ def load_checkpoint(latent_dim: int, folder: Path | None = None) -> tuple[AutoEn
     hint = f"Retrain it with: {retrain_command(latent_dim)}"
     with locked(paths.weights):
         meta = read_meta(latent_dim, folder)
+        _settle(paths, meta)
         if not paths.weights.is_file():
             raise CheckpointMissingError(f"Checkpoint weights {paths.weights.name} are missing. {hint}")
         blob = paths.weights.read_bytes()

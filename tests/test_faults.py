@@ -84,3 +84,77 @@ def test_damaged_data_gives_an_error_page_that_says_what_to_do(data_copy, tmp_ca
         at = _fresh_app(page)
         assert at.error and "MNIST data can't be read" in at.error[0].value
         assert "t10k-images-idx3-ubyte.gz" in at.error[0].value
+
+
+KILLED_WRITER = """
+import os, signal, sys, torch
+from core.checkpoints import save_checkpoint
+from core.model import AutoEncoder
+from core.train import TrainConfig, TrainResult
+
+kill_at = int(sys.argv[1])  # SIGKILL ourselves at the n-th file rename of the second save
+torch.manual_seed(0)
+config = TrainConfig(latent_dim=5, epochs=1)
+save_checkpoint(TrainResult(AutoEncoder(config.model), config, [{"epoch": 1, "test_mse": 1.0}], 0.1, "cpu"))
+real_replace, calls = os.replace, []
+
+def dying_replace(src, dst):
+    calls.append(dst)
+    if len(calls) == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(src, dst)
+
+os.replace = dying_replace
+torch.manual_seed(1)
+save_checkpoint(TrainResult(AutoEncoder(config.model), config, [{"epoch": 1, "test_mse": 2.0}], 0.1, "cpu"))
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3])
+def test_sigkill_in_the_middle_of_saving_a_checkpoint_leaves_a_loadable_one(
+    tmp_checkpoints, clear_loader_caches, kill_at
+):
+    """Killed before, between or after the renames of the weights and the JSON: it still loads, old or new."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.checkpoints import load_checkpoint
+    from core.paths import REPO_ROOT
+
+    env = {**os.environ, "AECL_CHECKPOINT_DIR": str(tmp_checkpoints)}
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(kill_at)], cwd=REPO_ROOT, env=env, timeout=300)
+    assert proc.returncode in (-signal.SIGKILL, 0)
+    _model, meta = load_checkpoint(5)  # never "corrupt": either the old pair or the new one
+    assert meta["history"][0]["test_mse"] in (1.0, 2.0)
+    _model, again = load_checkpoint(5)
+    assert again == meta  # and it stays that way on the next start
+
+
+KILLED_CACHE_WRITER = """
+import os, signal, numpy as np
+from core.cache import cached_arrays
+
+def dying_replace(src, dst):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = dying_replace  # killed with the finished temp file written, just before the rename
+cached_arrays("faults", "killed", lambda: {"values": np.ones(10_000)})
+"""
+
+
+def test_sigkill_while_writing_a_cache_entry_leaves_nothing_half_written(tmp_cache):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.paths import REPO_ROOT
+
+    env = {**os.environ, "AECL_CACHE_DIR": str(tmp_cache)}
+    proc = subprocess.run([sys.executable, "-c", KILLED_CACHE_WRITER], cwd=REPO_ROOT, env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert not cache_path("faults", "killed").exists()  # no torn entry under the real name
+    redone = cached_arrays("faults", "killed", lambda: {"values": np.full(10_000, 2.0)})
+    assert redone["values"][0] == 2.0  # the interrupted work is simply done again
