@@ -26,6 +26,7 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
     """Bytes per image (log x) against MSE or PSNR: one line per method, hover with the setting."""
     title, y_type = Y_AXES[y]
     fig = go.Figure()
+    n_lossless = 0
     for method in dict.fromkeys(r["method"] for r in records):
         pts = sorted((r for r in records if r["method"] == method), key=lambda r: r["bytes_per_image"])
         lossy = [r for r in pts if r["mse"] > 0]
@@ -48,31 +49,30 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
                     ),
                 )
             )
-        for r in pts:
-            if r["mse"] == 0:
-                fig.add_vline(
-                    x=r["bytes_per_image"],
-                    line=dict(color=color, dash="dot", width=2),
-                    annotation_text=f"{method}: lossless, {r['bytes_per_image']:,.0f} B",
-                    annotation_position="top left" if y == "mse" else "bottom left",
-                    annotation_font_color=color,
-                )
+        for r in (r for r in pts if r["mse"] == 0):
+            # Plotly places annotations on a log axis by log10(x), shapes by x: so the label is added by hand.
+            fig.add_vline(x=r["bytes_per_image"], line=dict(color=color, dash="dot", width=2))
+            fig.add_annotation(
+                x=np.log10(r["bytes_per_image"]),
+                y=0.98 - 0.06 * n_lossless,
+                yref="paper",
+                text=f"{method}: lossless, {r['bytes_per_image']:,.0f} B",
+                showarrow=False,
+                xanchor="right",
+                font=dict(color=color, size=11),
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+            n_lossless += 1
     if budget is not None:
         fig.add_vline(x=budget, line=dict(color="black", width=1), opacity=0.5)
         fig.add_annotation(
-            x=np.log10(budget),
-            y=1.0,
-            yref="paper",
-            text=f"budget {budget:,.0f} B",
-            showarrow=False,
-            yanchor="bottom",
-            font=dict(size=11),
+            x=np.log10(budget), y=1.0, yref="paper", text=f"budget {budget:,.0f} B", showarrow=False, yanchor="bottom"
         )
     n = records[0]["n_images"] if records else 0
     fig.update_layout(
         title=f"Rate–distortion on {n:,} test digits: bytes per image against error",
         xaxis=dict(title="bytes per image (measured, log scale)", type="log"),
-        yaxis=dict(title=title, type=y_type),
+        yaxis=dict(title=title, type=y_type, exponentformat="power"),
         legend=dict(title="method (colour: family; dash: float32 / float16 / 8-bit)"),
         hovermode="closest",
         height=560,
@@ -82,7 +82,11 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
 
 
 def images_side_by_side(
-    originals: np.ndarray, rows: Sequence[tuple[str, np.ndarray]], title: str, row_height: int = 80
+    originals: np.ndarray,
+    rows: Sequence[tuple[str, np.ndarray]],
+    title: str,
+    row_height: int = 80,
+    label_width: int = 190,
 ) -> go.Figure:
     """A grid of small digits: the originals on top, then one row per (label, images)."""
     all_rows = [("original", originals), *rows]
@@ -100,11 +104,22 @@ def images_side_by_side(
     fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     for r, (label, _) in enumerate(all_rows, start=1):
-        fig.update_yaxes(title_text=label, title_font_size=11, row=r, col=1)
+        domain = fig.get_subplot(r, 1).yaxis.domain
+        fig.add_annotation(
+            x=-0.005,
+            y=(domain[0] + domain[1]) / 2,
+            xref="paper",
+            yref="paper",
+            text=label,
+            showarrow=False,
+            xanchor="right",
+            align="right",
+            font=dict(size=11),
+        )
     fig.update_layout(
         title=title,
         height=row_height * n_rows + 70,
-        margin=dict(l=230, r=10, t=50, b=10),
+        margin=dict(l=label_width, r=10, t=50, b=10),
         plot_bgcolor="white",
     )
     return fig
@@ -177,8 +192,8 @@ def confusion_heatmap(matrix: np.ndarray, title: str) -> go.Figure:
     )
     fig.update_layout(
         title=title,
-        xaxis=dict(title="read by the classifier as", side="bottom", constrain="domain"),
-        yaxis=dict(title="true digit", autorange="reversed", scaleanchor="x"),
+        xaxis=dict(title="read by the classifier as", side="bottom", constrain="domain", type="category"),
+        yaxis=dict(title="true digit", autorange="reversed", scaleanchor="x", type="category"),
         height=520,
         plot_bgcolor="#f4f4f4",
     )

@@ -19,8 +19,8 @@ st.title("Rate–distortion")
 st.caption(
     "How many bytes does a digit really take? Every method stores each of the 10,000 test digits and we "
     "measure the bytes (real encoded lengths, headers included, each digit its own file) and the error of "
-    "what comes back. Codes are stored as float32, float16 or 8-bit; 8-bit quantises each dimension over "
-    f"the set, and its offsets and steps are stored once for the whole set ({', '.join(LATENT_STORAGE)})."
+    "what comes back. The auto-encoder's and PCA's codes are stored three ways: "
+    f"{', '.join(LATENT_STORAGE)}."
 )
 dims = page_guard()
 
@@ -43,7 +43,7 @@ st.markdown(verdict(records))
 st.caption(
     "8-bit codes: the per-dimension offsets and steps (2 × d float32) are counted once for the whole set of "
     "10,000 digits, so they add 8·d / 10,000 bytes per image. JPEG and PNG use Pillow's `optimize=True`, WebP "
-    "its slowest, smallest `method=6`. Lossless methods (error 0) are drawn as vertical lines."
+    "libwebp's default effort (`method=4`). Lossless methods (error 0) are drawn as vertical lines."
 )
 
 st.subheader(f"The same digits at about {budget:,} bytes per image")

@@ -6,11 +6,13 @@ from core.data import load_split
 from core.evaluate import reconstruct
 from core.figures import level_label
 from core.rd_figures import confusion_heatmap, images_side_by_side
-from core.recognition import DIGIT_NAMES, most_confused, pair_examples
+from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused, pair_examples
 from ui.measures import classifier_problem, confusion, original_accuracy
 from ui.widgets import evaluation, level_picker, page_guard
 
 N_PAIRS, N_EXAMPLES = 3, 8
+#: The confusions the study names: "a 2 starts to look like an 8 and a 4 like a 9".
+STUDY_PAIRS = ((2, 8), (4, 9))
 METHODS = {"auto-encoder": "ae", "PCA (same size)": "pca"}
 
 st.title("Recognisability")
@@ -48,6 +50,12 @@ st.plotly_chart(
 
 pairs = most_confused(matrix, N_PAIRS)
 st.subheader("The most confused pairs")
+study = [ConfusedPair(t, r, int(matrix[t, r]), int(matrix[t].sum())) for t, r in STUDY_PAIRS]
+st.caption(
+    "The study's examples (“a 2 starts to look like an 8, a 4 like a 9”), measured: "
+    + "; ".join(p.sentence(where) for p in study)
+    + "."
+)
 if not pairs:
     st.markdown(f"{where.capitalize()} every reconstruction is read as its own digit.")
 test = load_split("test")
