@@ -46,6 +46,7 @@ from core.checkpoints import (
 from core.data import data_digest, load_split
 from core.model import MNIST_MEAN, MNIST_STD
 from core.paths import checkpoint_dir
+from core.train import one_cycle, step
 
 NAME = "classifier"
 TRAIN_COMMAND = "python -m core.classifier --train  (or: make classifier)"
@@ -162,11 +163,8 @@ def train_classifier(
     x = _as_tensor(train_images)
     y = torch.from_numpy(np.asarray(train_labels, dtype=np.int64))
     model = DigitClassifier(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
     batches = math.ceil(len(x) / config.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=batches
-    )
+    optimizer, scheduler = one_cycle(model, config.max_lr, config.weight_decay, config.epochs, batches)
     loss_fn = nn.CrossEntropyLoss()
     history: list[dict] = []
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -176,12 +174,7 @@ def train_classifier(
         total = 0.0
         for b in range(batches):
             idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-            loss = loss_fn(model(x[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += loss.item()
+            total += step(loss_fn(model(x[idx]), y[idx]), optimizer, scheduler)
             if progress is not None:
                 progress(epoch, b + 1, batches, total / (b + 1))
         history.append(
