@@ -124,3 +124,12 @@ def test_records_come_from_the_disk_cache_the_second_time(records):
     again = rd_records(n_images=N)
     assert time.perf_counter() - start < 1.0
     assert again == records
+
+
+def test_cli_prints_the_records_as_one_json_list(records, capsys):
+    import json
+
+    from core.ratedistortion import main
+
+    assert main(["--json", "--n-images", str(N)]) == 0
+    assert json.loads(capsys.readouterr().out) == records
