@@ -24,6 +24,12 @@ pages = [
     st.Page("pages/per_digit.py", title="Per-digit error", icon=":material/bar_chart:", url_path="per-digit"),
     st.Page("pages/your_digit.py", title="Your digit", icon=":material/draw:", url_path="your-digit"),
     st.Page("pages/embedding.py", title="Embedding overlay", icon=":material/scatter_plot:", url_path="embedding"),
+    st.Page(
+        "pages/rate_distortion.py", title="Rate–distortion", icon=":material/compress:", url_path="rate-distortion"
+    ),
+    st.Page(
+        "pages/recognisability.py", title="Recognisability", icon=":material/visibility:", url_path="recognisability"
+    ),
 ]
 page = st.navigation(pages)
 presenter_toggle()

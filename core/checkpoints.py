@@ -84,8 +84,6 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
     model: AutoEncoder = result.model
     latent_dim = model.config.latent_dim
     paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    weights = save_safetensors_bytes(state, metadata={"format": "aecl-autoencoder"})
     final = result.history[-1] if result.history else {}
     meta = {
         "format_version": FORMAT_VERSION,
@@ -98,11 +96,23 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
         "metrics": metrics or {"test_mse": final.get("test_mse")},
         "n_parameters": model.n_parameters(),
         "data_digest": data_digest(),
-        "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "wall_time_s": result.wall_time_s,
         "device": result.device,
         "versions": _versions(),
     }
+    write_pair(paths, model, meta, "aecl-autoencoder")
+    return paths.weights
+
+
+def write_pair(paths: CheckpointPaths, model: torch.nn.Module, meta: dict, fmt: str) -> dict:
+    """Write `model`'s weights and `meta` (+ their SHA-256) as one pair, atomically, under the pair's lock.
+
+    Shared by every model the project ships (auto-encoders, the classifier), so they are all
+    written, locked and verified the same way. Returns the metadata as written.
+    """
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights = save_safetensors_bytes(state, metadata={"format": fmt})
+    meta = {**meta, "weights_sha256": hashlib.sha256(weights).hexdigest()}
     with locked(paths.weights):
         # Two files can't be renamed at once, so the JSON is the commit point: new weights wait
         # beside the old ones, the JSON (naming their digest) replaces the old JSON, then the
@@ -111,7 +121,36 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
         atomic_write_bytes(paths.pending, weights)
         atomic_write_text(paths.meta, json.dumps(meta, indent=2) + "\n")
         os.replace(paths.pending, paths.weights)
-    return paths.weights
+    return meta
+
+
+def read_weights(paths: CheckpointPaths, meta: dict, hint: str) -> dict[str, torch.Tensor]:
+    """The pair's weights, checked against the SHA-256 in `meta`; CheckpointError otherwise.
+
+    Call it holding `locked(paths.weights)`, with `meta` read under the same lock.
+    """
+    _settle(paths, meta)
+    if not paths.weights.is_file():
+        raise CheckpointMissingError(f"Checkpoint weights {paths.weights.name} are missing. {hint}")
+    blob = paths.weights.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != meta.get("weights_sha256"):
+        raise CheckpointError(
+            f"Checkpoint {paths.weights.name} is corrupt: its SHA-256 does not match {paths.meta.name}. {hint}"
+        )
+    try:
+        return load_safetensors_bytes(blob)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"Checkpoint {paths.weights.name} is not valid safetensors ({exc}). {hint}") from exc
+
+
+def load_weights_into(model: torch.nn.Module, state: dict[str, torch.Tensor], name: str, hint: str) -> None:
+    """Load `state` strictly into `model` (then eval mode); a mismatch is a CheckpointError."""
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0:2]
+        raise CheckpointError(f"Checkpoint {name} does not fit its config ({' '.join(first)}). {hint}") from exc
+    model.eval()
 
 
 def _settle(paths: CheckpointPaths, meta: dict) -> None:
@@ -160,27 +199,9 @@ def load_checkpoint(latent_dim: int, folder: Path | None = None) -> tuple[AutoEn
     hint = f"Retrain it with: {retrain_command(latent_dim)}"
     with locked(paths.weights):
         meta = read_meta(latent_dim, folder)
-        _settle(paths, meta)
-        if not paths.weights.is_file():
-            raise CheckpointMissingError(f"Checkpoint weights {paths.weights.name} are missing. {hint}")
-        blob = paths.weights.read_bytes()
-    if hashlib.sha256(blob).hexdigest() != meta["weights_sha256"]:
-        raise CheckpointError(
-            f"Checkpoint {paths.weights.name} is corrupt: its SHA-256 does not match {paths.meta.name}. {hint}"
-        )
-    try:
-        state = load_safetensors_bytes(blob)
-    except (SafetensorError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"Checkpoint {paths.weights.name} is not valid safetensors ({exc}). {hint}") from exc
+        state = read_weights(paths, meta, hint)
     model = AutoEncoder(ModelConfig.from_dict(meta["model"]))
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0:2]
-        raise CheckpointError(
-            f"Checkpoint {paths.weights.name} does not fit its config ({' '.join(first)}). {hint}"
-        ) from exc
-    model.eval()
+    load_weights_into(model, state, paths.weights.name, hint)
     return model, meta
 
 

@@ -26,3 +26,14 @@ STAGE_COLORS = {
     "decoder": "#fcbba1",
     "output": RECONSTRUCTION_COLOR,
 }
+#: Rate–distortion families (core/ratedistortion.py): AE red and PCA grey as everywhere else.
+FAMILY_COLORS = {
+    "auto-encoder": AE_COLOR,
+    "PCA": PCA_COLOR,
+    "JPEG": "#9467bd",
+    "WebP": "#2ca02c",
+    "PNG": "#8c564b",
+    "raw": "#000000",
+}
+#: How a latent method's codes are stored, drawn as the line's dash.
+STORAGE_DASH = {"float32": "solid", "float16": "dash", "8-bit": "dot"}

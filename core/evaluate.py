@@ -102,13 +102,26 @@ def evaluate(method: str, latent_dim: int) -> Evaluation:
     return Evaluation(method, latent_dim, image_mse, ink, np.asarray(test.labels))
 
 
-def all_records(latent_dims: list[int] | None = None) -> list[dict]:
-    """One record per (method, size) for every shipped checkpoint, AE then PCA."""
+def all_records(latent_dims: list[int] | None = None, classifier: bool = True) -> list[dict]:
+    """One record per (method, size) for every shipped checkpoint, AE then PCA.
+
+    With `classifier`, each record also gets `classifier_accuracy` (the shipped classifier on
+    that method's reconstructions of the test set), and one record is added for the
+    original digits: `{"method": "original", "classifier_accuracy": ...}`.
+    """
     dims = available_latent_dims() if latent_dims is None else latent_dims
-    return [evaluate(m, d).record() for d in dims for m in METHODS]
+    records = [evaluate(m, d).record() for d in dims for m in METHODS]
+    if classifier:
+        from core.recognition import ORIGINAL, classifier_accuracy
+
+        for r in records:
+            r["classifier_accuracy"] = classifier_accuracy(r["method"], r["latent_dim"])
+        records.append({"method": ORIGINAL, "classifier_accuracy": classifier_accuracy(ORIGINAL)})
+    return records
 
 
 def _table(records: list[dict]) -> str:
+    records = [r for r in records if "latent_dim" in r]  # the table is per size; "original" has none
     by = {(r["method"], r["latent_dim"]): r for r in records}
     lines = [
         f"{'compression':>11}  {'latent':>6}  {'AE MSE':>9}  {'PCA MSE':>9}  {'AE/PCA':>6}  "
@@ -133,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latent-dim", type=int, action="append", help="only these sizes (repeatable)")
     args = parser.parse_args(argv)
     try:
-        records = all_records(args.latent_dim)
-    except CheckpointError as exc:
+        records = all_records(args.latent_dim, classifier=args.json)
+    except CheckpointError as exc:  # the classifier's ClassifierError included
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(records, indent=2) if args.json else _table(records))

@@ -131,6 +131,22 @@ def _subset(n: int, fraction: float, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=max(1, round(n * fraction)), replace=False))
 
 
+def one_cycle(model: nn.Module, max_lr: float, weight_decay: float, epochs: int, batches: int):
+    """AdamW with a one-cycle learning rate: the recipe every model here trains with."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs, steps_per_epoch=batches)
+    return optimizer, scheduler
+
+
+def step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scheduler) -> float:
+    """One optimisation step on `loss`; returns its value."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    scheduler.step()
+    return loss.item()
+
+
 def train(
     config: TrainConfig,
     progress: Callable[[Progress], None] | None = None,
@@ -155,11 +171,8 @@ def train(
     test_x = _as_tensor(test_images)
 
     model = AutoEncoder(config.model).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
     batches = math.ceil(len(train_x) / config.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.max_lr, epochs=config.epochs, steps_per_epoch=batches
-    )
+    optimizer, scheduler = one_cycle(model, config.max_lr, config.weight_decay, config.epochs, batches)
     loss_fn = nn.MSELoss()
     history: list[dict] = []
     start = time.perf_counter()
@@ -172,12 +185,7 @@ def train(
             if cancel is not None and cancel.is_set():
                 raise TrainingCancelled(f"training of latent_dim={config.latent_dim} was cancelled")
             x = train_x[order[b * config.batch_size : (b + 1) * config.batch_size]].to(device)
-            loss = loss_fn(model(x), x)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += loss.item()
+            total += step(loss_fn(model(x), x), optimizer, scheduler)
             if progress is not None:
                 progress(
                     Progress(

@@ -62,3 +62,26 @@ with st.expander("All figures"):
         ]
     )
     st.dataframe(table, hide_index=True)
+
+# Recognisability: the same levels judged by a digit classifier instead of pixel error.
+from core.rd_figures import accuracy_curve  # noqa: E402
+from ui.measures import classifier_problem, recognition_records  # noqa: E402
+
+st.subheader("Are the reconstructions still recognisable?")
+problem = classifier_problem()
+if problem:
+    st.warning(problem)
+else:
+    with st.spinner("Classifying every level's reconstructions of the test digits (once; cached after)…"):
+        acc_rows = recognition_records(dims)
+    original = next(r["classifier_accuracy"] for r in acc_rows if r["method"] == "original")
+    st.plotly_chart(accuracy_curve(acc_rows, original, x_axis=x_axis), width="stretch", key="curve_accuracy")
+    ae_acc = sorted((r for r in acc_rows if r["method"] == "ae"), key=lambda r: -r["latent_dim"])
+    kept = [r for r in ae_acc if r["classifier_accuracy"] >= original - 0.01]
+    st.markdown(
+        f"The classifier reads **{100 * original:.2f} %** of the original test digits correctly. On the "
+        f"auto-encoder's reconstructions it stays within 1 point of that down to "
+        f"**{kept[-1]['latent_dim'] if kept else '—'} latent dims**, and reads "
+        + ", ".join(f"{100 * r['classifier_accuracy']:.1f} % at d = {r['latent_dim']}" for r in ae_acc[-3:])
+        + ". The confusions behind the losses are on the **Recognisability** page."
+    )

@@ -13,6 +13,7 @@ from core.digit import InvalidImageError, prepare_digit_steps
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+from ui.measures import show_classifier_readings
 from ui.widgets import level_picker, page_guard, png_download
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
@@ -133,6 +134,8 @@ for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict
         clamp=True,
         width="stretch",
     )
+
+show_classifier_readings(steps.centred, results)
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
 chosen = next(r for r in results if r.latent_dim == latent_dim)

@@ -187,3 +187,47 @@ def test_every_chart_downloads_as_png_under_a_telling_name(path):
     for chart in charts:
         options = json.loads(chart.proto.config)["toImageButtonOptions"]
         assert options["filename"] not in ("", "newplot") and options["scale"] >= 2
+def test_rate_distortion_page_toggles_the_error_axis_and_moves_the_byte_budget():
+    at = run_page("pages/rate_distortion.py")
+    fig = figure(at)
+    names = [t["name"] for t in fig["data"]]
+    assert {"AE 8-bit", "PCA float32", "JPEG", "WebP"} <= set(names)
+    assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
+    assert "auto-encoder wins" in " ".join(m.value for m in at.markdown)
+    mse_y = values(fig["data"][0]["y"])
+    at.radio(key="rd_y").set_value("PSNR").run()
+    fig = figure(at)
+    assert fig["layout"]["yaxis"]["type"] == "linear" and not np.allclose(values(fig["data"][0]["y"]), mse_y)
+    strip = figure(at, 1)["data"]
+    at.select_slider(key="rd_budget").set_value(256).run()
+    assert not at.exception
+    assert [values(t["z"]).tolist() for t in figure(at, 1)["data"]] != [values(t["z"]).tolist() for t in strip]
+
+
+def test_recognisability_page_shows_the_confusions_of_the_chosen_level():
+    at = run_page("pages/recognisability.py")
+    before = figure(at)["data"][0]["z"]
+    sentences = [m.value for m in at.markdown if " of the " in m.value]
+    assert sentences and all("read as" in s for s in sentences)
+    at.selectbox(key="rec_level").set_value(392).run()
+    assert not at.exception and figure(at)["data"][0]["z"] != before
+
+
+def test_error_curve_page_adds_the_classifier_accuracy_curve():
+    at = run_page("pages/error_curve.py")
+    fig = figure(at, 1)
+    assert "classifier" in fig["layout"]["title"]["text"]
+    assert len(values(fig["data"][0]["y"])) == len(available_latent_dims())
+
+
+def test_pages_without_a_classifier_warn_instead_of_failing(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "checkpoints"
+    shutil.copytree(REPO_ROOT / "checkpoints", folder, ignore=shutil.ignore_patterns("classifier.*", "*.lock"))
+    monkeypatch.setenv("AECL_CHECKPOINT_DIR", str(folder))
+    at = run_page("pages/recognisability.py")
+    assert "classifier can't be used" in at.error[0].value
+    at = run_page("pages/error_curve.py")
+    assert "classifier can't be used" in at.warning[0].value
+    assert len(at.get("plotly_chart")) == 1  # the error curve itself still shows

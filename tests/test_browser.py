@@ -18,6 +18,8 @@ PAGES = [
     ("error-curve", "Reconstruction error against compression"),
     ("per-digit", "Error per digit"),
     ("embedding", "Do reconstructions live where the originals do?"),
+    ("rate-distortion", "Rate–distortion"),
+    ("recognisability", "Recognisability"),
 ]
 
 

@@ -90,9 +90,13 @@ def test_evaluate_cli_prints_one_record_per_method_and_size(capsys):
 
     assert main(["--json"]) == 0
     records = json.loads(capsys.readouterr().out)
+    original = [r for r in records if r["method"] == "original"]
+    assert len(original) == 1 and original[0]["classifier_accuracy"] >= 0.99
+    records = [r for r in records if r["method"] != "original"]
     dims = available_latent_dims()
     assert {(r["method"], r["latent_dim"]) for r in records} == {(m, d) for m in ("ae", "pca") for d in dims}
     for r in records:
+        assert 0 < r["classifier_accuracy"] <= original[0]["classifier_accuracy"] + 0.01
         assert isinstance(r["latent_dim"], int) and 0 < r["mse"] < 0.1 and r["psnr"] > 10
         assert r["psnr"] == pytest.approx(10 * math.log10(1 / r["mse"]))
 

@@ -70,3 +70,11 @@ def test_several_uploads_give_a_table_with_every_level():
     assert table["file"].tolist() == ["1.png", "4.png", "7.png"]
     mse_cols = [c for c in table.columns if c.startswith("MSE")]
     assert len(mse_cols) >= 4 and np.isfinite(table[mse_cols].to_numpy(float)).all()
+
+
+def test_the_classifier_reads_the_digit_and_each_reconstruction():
+    at = start()
+    at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    reading = next(m.value for m in at.markdown if "The classifier reads" in m.value)
+    assert "your digit → **" in reading and reading.count("→") >= 5  # the digit and at least the 4 study levels

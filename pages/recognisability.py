@@ -1,0 +1,76 @@
+"""Recognisability: which digits a classifier misreads after compression, and what they look like."""
+
+import streamlit as st
+
+from core.data import load_split
+from core.evaluate import reconstruct
+from core.figures import level_label
+from core.rd_figures import confusion_heatmap, images_side_by_side
+from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused, pair_examples
+from ui.measures import classifier_problem, confusion, original_accuracy
+from ui.widgets import evaluation, level_picker, page_guard
+
+N_PAIRS, N_EXAMPLES = 3, 8
+#: The confusions the study names: "a 2 starts to look like an 8 and a 4 like a 9".
+STUDY_PAIRS = ((2, 8), (4, 9))
+METHODS = {"auto-encoder": "ae", "PCA (same size)": "pca"}
+
+st.title("Recognisability")
+st.caption(
+    "A small CNN trained on MNIST's 60,000 training digits (`python -m core.classifier --train`) reads the "
+    "10,000 test digits and their reconstructions. Where it reads a reconstruction as another digit, a person "
+    "may too: this is where compression changes what a digit *says*, not just how it looks."
+)
+dims = page_guard()
+problem = classifier_problem()
+if problem:
+    st.error(problem)
+    st.stop()
+
+c1, c2 = st.columns(2)
+with c1:
+    latent_dim = level_picker(dims, label="Level", default=(8,), key="rec_level", multi=False)
+method_label = c2.radio("reconstructed by", list(METHODS), horizontal=True, key="rec_method")
+method = METHODS[method_label]
+where = f"at {level_label(latent_dim)}"
+
+matrix = confusion(method, latent_dim)
+clean = original_accuracy()
+accuracy = matrix.trace() / matrix.sum()
+m1, m2, m3 = st.columns(3)
+m1.metric("read correctly, reconstructions", f"{100 * accuracy:.2f} %")
+m2.metric("read correctly, original digits", f"{100 * clean:.2f} %")
+m3.metric("test MSE at this level", f"{evaluation(method, latent_dim).mse:.5f}")
+
+st.plotly_chart(
+    confusion_heatmap(matrix, f"What the classifier reads in the {method_label} reconstructions {where}"),
+    width="stretch",
+    key="rec_confusion",
+)
+
+pairs = most_confused(matrix, N_PAIRS)
+st.subheader("The most confused pairs")
+study = [ConfusedPair(t, r, int(matrix[t, r]), int(matrix[t].sum())) for t, r in STUDY_PAIRS]
+st.caption(
+    "The study's examples (“a 2 starts to look like an 8, a 4 like a 9”), measured: "
+    + "; ".join(p.sentence(where) for p in study)
+    + "."
+)
+if not pairs:
+    st.markdown(f"{where.capitalize()} every reconstruction is read as its own digit.")
+test = load_split("test")
+for pair in pairs:
+    st.markdown(f"**{pair.sentence(where.capitalize())}.**")
+    idx = pair_examples(method, latent_dim, pair.true, pair.read_as, N_EXAMPLES)
+    recon = reconstruct(method, latent_dim, test.float_images()[idx])
+    st.plotly_chart(
+        images_side_by_side(
+            test.float_images()[idx],
+            [(f"read as {DIGIT_NAMES[pair.read_as]}", recon)],
+            title=f"{DIGIT_NAMES[pair.true].capitalize()}s read as {DIGIT_NAMES[pair.read_as]}s: "
+            f"originals (top) and their reconstructions",
+            row_height=90,
+        ),
+        width="stretch",
+        key=f"rec_pair_{pair.true}_{pair.read_as}",
+    )

@@ -1,0 +1,120 @@
+"""Cached `core` calls for the rate–distortion and recognisability views.
+
+Kept beside ui/widgets.py (not in it) so each helper module owns one subject. The same
+two layers as there: `st.cache_data` keeps results per server process, keyed by the
+weights digests they depend on; behind it `core` keeps its own disk cache, so a fresh
+server reads the records and predictions in well under a second.
+
+A missing or damaged classifier is not a reason to break a page: `classifier_problem()`
+returns the message to show (or None), and pages show it and carry on without the
+classifier's panels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import read_meta
+
+
+def _ae_digests(dims: list[int]) -> tuple[str, ...]:
+    return tuple(read_meta(d)["weights_sha256"] for d in dims)
+
+
+def classifier_digest() -> str:
+    """The shipped classifier's weights digest; ClassifierError if it is missing or unreadable."""
+    from core.classifier import read_classifier_meta
+
+    return read_classifier_meta()["weights_sha256"]
+
+
+def classifier_problem() -> str | None:
+    """None when the classifier loads; otherwise a message for the page (never a traceback)."""
+    from core.classifier import ClassifierError, load_classifier
+
+    try:
+        load_classifier()
+    except ClassifierError as exc:
+        return f"**The digit classifier can't be used,** so recognisability is not shown. {exc}"
+    return None
+
+
+@st.cache_data(show_spinner=False)
+def _rd_records(dims: tuple[int, ...], digests: tuple[str, ...]) -> list[dict]:
+    from core.ratedistortion import rd_records
+
+    return rd_records(list(dims))
+
+
+def rd_records(dims: list[int]) -> list[dict]:
+    return _rd_records(tuple(dims), _ae_digests(dims))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _point_images(record_key: str, record: dict, indices: tuple[int, ...]) -> np.ndarray:
+    from core.ratedistortion import reconstruct_point
+
+    return reconstruct_point(record, list(indices))
+
+
+def point_images(record: dict, indices: list[int]) -> np.ndarray:
+    """A method's reconstructions of a few test digits at one operating point (cached per point)."""
+    params = record["params"]
+    digest = read_meta(params["latent_dim"])["weights_sha256"] if record["family"] == "auto-encoder" else ""
+    key = f"{record['method']}|{record['setting']}|{record['n_images']}|{digest}"
+    return _point_images(key, record, tuple(int(i) for i in indices))
+
+
+@st.cache_data(show_spinner=False)
+def _recognition_records(dims: tuple[int, ...], digests: tuple[str, ...], clf: str) -> list[dict]:
+    from core.recognition import recognition_records
+
+    return recognition_records(list(dims))
+
+
+def recognition_records(dims: list[int]) -> list[dict]:
+    return _recognition_records(tuple(dims), _ae_digests(dims), classifier_digest())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _confusion(method: str, latent_dim: int, digest: str, clf: str) -> np.ndarray:
+    from core.recognition import confusion
+
+    return confusion(method, latent_dim)
+
+
+def confusion(method: str, latent_dim: int) -> np.ndarray:
+    return _confusion(method, latent_dim, read_meta(latent_dim)["weights_sha256"], classifier_digest())
+
+
+@st.cache_data(show_spinner=False)
+def _original_accuracy(clf: str) -> float:
+    from core.recognition import ORIGINAL, classifier_accuracy
+
+    return classifier_accuracy(ORIGINAL)
+
+
+def original_accuracy() -> float:
+    """The classifier's accuracy on the clean test digits."""
+    return _original_accuracy(classifier_digest())
+
+
+def show_classifier_readings(digit: np.ndarray, results: list) -> None:
+    """One line under a digit's reconstructions: what the classifier reads in the digit and in each level's."""
+    from core.figures import level_label
+    from core.recognition import read_digit
+
+    problem = classifier_problem()
+    if problem:
+        st.warning(problem)
+        return
+    d, p = read_digit(digit)
+    parts = [f"your digit → **{d}** ({p:.0%})"]
+    for r in sorted(results, key=lambda r: -r.latent_dim):
+        rd, rp = read_digit(r.reconstruction)
+        flag = "" if rd == d else " ⚠"
+        parts.append(f"{level_label(r.latent_dim)} → **{rd}** ({rp:.0%}){flag}")
+    st.markdown(
+        "**The classifier reads:** " + " · ".join(parts), help="a small CNN trained on MNIST (core/classifier.py)"
+    )
