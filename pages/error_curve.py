@@ -75,7 +75,12 @@ else:
     with st.spinner("Classifying every level's reconstructions of the test digits (once; cached after)…"):
         acc_rows = recognition_records(dims)
     original = next(r["classifier_accuracy"] for r in acc_rows if r["method"] == "original")
-    st.plotly_chart(accuracy_curve(acc_rows, original, x_axis=x_axis), width="stretch", key="curve_accuracy")
+    st.plotly_chart(
+        accuracy_curve(acc_rows, original, x_axis=x_axis),
+        width="stretch",
+        key="curve_accuracy",
+        config=png_download("classifier_accuracy_vs_compression"),
+    )
     ae_acc = sorted((r for r in acc_rows if r["method"] == "ae"), key=lambda r: -r["latent_dim"])
     kept = [r for r in ae_acc if r["classifier_accuracy"] >= original - 0.01]
     st.markdown(

@@ -8,7 +8,7 @@ from core.data import load_split
 from core.ratedistortion import closest_points, verdict
 from core.rd_figures import images_side_by_side, rate_distortion_chart
 from ui.measures import point_images, rd_records
-from ui.widgets import page_guard
+from ui.widgets import page_guard, png_download
 
 #: Byte budgets offered (bytes per image): powers of two up to float32 codes of d=392.
 BUDGETS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1568]
@@ -37,7 +37,7 @@ st.plotly_chart(
     rate_distortion_chart(records, y=y_axis.lower(), budget=budget),
     width="stretch",
     key="rd_chart",
-    config={"toImageButtonOptions": {"filename": "rate_distortion", "scale": 2}},
+    config=png_download("rate_distortion"),
 )
 st.markdown(verdict(records))
 st.caption(
@@ -65,6 +65,7 @@ st.plotly_chart(
     ),
     width="stretch",
     key="rd_strip",
+    config=png_download(f"rate_distortion_images_at_{budget}B"),
 )
 
 with st.expander("All operating points"):

@@ -8,7 +8,7 @@ from core.figures import level_label
 from core.rd_figures import confusion_heatmap, images_side_by_side
 from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused, pair_examples
 from ui.measures import classifier_problem, confusion, original_accuracy
-from ui.widgets import evaluation, level_picker, page_guard
+from ui.widgets import evaluation, level_picker, page_guard, png_download
 
 N_PAIRS, N_EXAMPLES = 3, 8
 #: The confusions the study names: "a 2 starts to look like an 8 and a 4 like a 9".
@@ -46,6 +46,7 @@ st.plotly_chart(
     confusion_heatmap(matrix, f"What the classifier reads in the {method_label} reconstructions {where}"),
     width="stretch",
     key="rec_confusion",
+    config=png_download(f"confusion_{method}_d{latent_dim}"),
 )
 
 pairs = most_confused(matrix, N_PAIRS)
@@ -73,4 +74,5 @@ for pair in pairs:
         ),
         width="stretch",
         key=f"rec_pair_{pair.true}_{pair.read_as}",
+        config=png_download(f"{pair.true}s_read_as_{pair.read_as}s_{method}_d{latent_dim}"),
     )

@@ -178,7 +178,15 @@ def test_embedding_and_per_digit_pages_reopen_from_the_url():
 
 
 @pytest.mark.parametrize(
-    "path", ["pages/reconstructions.py", "pages/error_curve.py", "pages/per_digit.py", "pages/lesson.py"]
+    "path",
+    [
+        "pages/reconstructions.py",
+        "pages/error_curve.py",
+        "pages/per_digit.py",
+        "pages/lesson.py",
+        "pages/rate_distortion.py",
+        "pages/recognisability.py",
+    ],
 )
 def test_every_chart_downloads_as_png_under_a_telling_name(path):
     at = run_page(path)
