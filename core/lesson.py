@@ -203,6 +203,41 @@ def _step_embedding(seed: int, progress: Callable[[float, str], None] | None = N
     )
 
 
+def _step_confusions(seed: int) -> LessonStep:
+    from core.classifier import ClassifierError
+    from core.rd_figures import confusion_heatmap
+    from core.recognition import ORIGINAL, classifier_accuracy, confusion, most_confused
+
+    d = _most_compressed()
+    where = f"at {compression_pct(d):.0f}%"
+    title = "Can a machine still read them?"
+    question = "Which of these mix-ups would you make yourself? What makes a 4 and a 9 so close?"
+    try:
+        matrix = confusion("ae", d)
+        clean = classifier_accuracy(ORIGINAL)
+    except ClassifierError as exc:
+        return LessonStep("confusions", title, f"This step needs the digit classifier: {exc}", question, None, {})
+    accuracy = float(matrix.trace() / matrix.sum())
+    pairs = most_confused(matrix, 2)
+    facts = {
+        "latent_dim": d,
+        "accuracy": accuracy,
+        "clean_accuracy": clean,
+        "pairs": [(p.true, p.read_as) for p in pairs],
+    }
+    mixups = " ".join(p.sentence(where.capitalize()) + "." for p in pairs)
+    return LessonStep(
+        "confusions",
+        title,
+        f"A small network trained to read digits gets **{clean:.1%}** of the real test digits right, and "
+        f"**{accuracy:.1%}** of their reconstructions {where}. The rows of the matrix are the true digits, the "
+        f"columns what the network reads. {mixups}",
+        question,
+        confusion_heatmap(matrix, f"What the classifier reads in the reconstructions {where}"),
+        facts,
+    )
+
+
 def embedding_ready() -> bool:
     """Whether the embedding step's map is on disk already (else it takes a few seconds once)."""
     from core.embedding import is_embedding_cached
@@ -230,6 +265,7 @@ STEPS: dict[str, Callable[..., LessonStep]] = {
     "curve": _step_curve,
     "per-digit": _step_per_digit,
     "embedding": _step_embedding,
+    "confusions": _step_confusions,
     "your-digit": _step_your_digit,
 }
 STEP_KEYS = tuple(STEPS)

@@ -96,3 +96,15 @@ def test_exported_grid_shows_the_digits_pixels():
     fig, _ = digit_grid([1], [8])
     image = np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("L"), dtype=float)
     assert image.max() > 200 and image.min() < 50  # white strokes on black tiles, not a blank figure
+
+
+def test_confusions_step_quotes_the_classifier_on_the_reconstructions():
+    from core.recognition import ORIGINAL, classifier_accuracy, confusion, most_confused
+
+    step = lesson_step("confusions")
+    matrix = confusion("ae", 8)
+    assert step.facts["accuracy"] == pytest.approx(matrix.trace() / matrix.sum())
+    assert f"{classifier_accuracy(ORIGINAL):.1%}" in step.text
+    top = most_confused(matrix, 1)[0]
+    assert step.facts["pairs"][0] == (top.true, top.read_as)
+    assert f"{top.count:,} of the {top.n_true:,}" in step.text
