@@ -113,5 +113,10 @@ def pair_examples(method: str, latent_dim: int | None, true: int, read_as: int, 
 
 def read_digit(image: np.ndarray) -> tuple[int, float]:
     """The classifier's reading of one 28x28 digit in [0, 1], and how sure it is (probability)."""
-    p = classify(np.asarray(image, np.float32).reshape(1, 28, 28))[0]
-    return int(p.argmax()), float(p.max())
+    return read_digits([image])[0]
+
+
+def read_digits(images: list[np.ndarray]) -> list[tuple[int, float]]:
+    """Readings of several digits in one batch (one forward pass, not one per digit)."""
+    p = classify(np.stack([np.asarray(im, np.float32).reshape(28, 28) for im in images]))
+    return [(int(row.argmax()), float(row.max())) for row in p]

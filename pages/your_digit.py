@@ -106,21 +106,7 @@ if len(uploads) > 1:
 choice = st.selectbox("Look closely at", list(candidates), key="digit_choice")
 steps, _ = candidates[choice]
 
-st.subheader("Prepared like MNIST")
-cols = st.columns(6)
-for col, (caption, image) in zip(
-    cols[:5],
-    [
-        ("original", steps.original),
-        ("grey, ink white on black", steps.grey),
-        ("cropped to the ink", steps.cropped),
-        ("scaled into 20×20", steps.scaled),
-        ("centred in 28×28", steps.centred),
-    ],
-    strict=True,
-):
-    col.image(image, caption=caption, clamp=True, width=140)
-
+# The answer first (the row of reconstructions), then how the digit was prepared.
 results = reconstruct_everywhere(steps.centred, dims)
 st.subheader("Reconstructed at every level")
 st.markdown(verdict(results))
@@ -136,6 +122,21 @@ for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict
     )
 
 show_classifier_readings(steps.centred, results)
+
+st.subheader("Prepared like MNIST")
+cols = st.columns(6)
+for col, (caption, image) in zip(
+    cols[:5],
+    [
+        ("original", steps.original),
+        ("grey, ink white on black", steps.grey),
+        ("cropped to the ink", steps.cropped),
+        ("scaled into 20×20", steps.scaled),
+        ("centred in 28×28", steps.centred),
+    ],
+    strict=True,
+):
+    col.image(image, caption=caption, clamp=True, width=140)
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
 chosen = next(r for r in results if r.latent_dim == latent_dim)

@@ -103,16 +103,16 @@ def original_accuracy() -> float:
 def show_classifier_readings(digit: np.ndarray, results: list) -> None:
     """One line under a digit's reconstructions: what the classifier reads in the digit and in each level's."""
     from core.figures import level_label
-    from core.recognition import read_digit
+    from core.recognition import read_digits
 
     problem = classifier_problem()
     if problem:
         st.warning(problem)
         return
-    d, p = read_digit(digit)
+    ordered = sorted(results, key=lambda r: -r.latent_dim)
+    (d, p), *readings = read_digits([digit, *(r.reconstruction for r in ordered)])
     parts = [f"your digit → **{d}** ({p:.0%})"]
-    for r in sorted(results, key=lambda r: -r.latent_dim):
-        rd, rp = read_digit(r.reconstruction)
+    for r, (rd, rp) in zip(ordered, readings, strict=True):
         flag = "" if rd == d else " ⚠"
         parts.append(f"{level_label(r.latent_dim)} → **{rd}** ({rp:.0%}){flag}")
     st.markdown(
