@@ -1,12 +1,8 @@
 """Your digit: draw or upload one, see it prepared like MNIST and reconstructed at every level."""
 
-import base64
-import io
-
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 from core.checkpoints import read_meta
 from core.digit import InvalidImageError, prepare_digit_steps
@@ -14,7 +10,7 @@ from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
 from ui.measures import show_classifier_readings
-from ui.widgets import level_picker, page_guard, png_download
+from ui.widgets import image_row, level_picker, page_guard, png_data_uri, png_download
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
@@ -58,12 +54,6 @@ def _prepare(source, name: str):
         return None, f"**{name}**: {exc}"
 
 
-def _png_data_uri(image: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 candidates = {}
 drawing = canvas.image_data if canvas is not None else None
 if drawing is not None and drawing[..., 3].max() > 0 and (drawing[..., :3].min() < 250):
@@ -92,7 +82,7 @@ if len(uploads) > 1:
     rows = []
     for name, steps in uploads:
         results = reconstruct_everywhere(steps.centred, dims)
-        row = {"file": name, "prepared": _png_data_uri(steps.centred)}
+        row = {"file": name, "prepared": png_data_uri(steps.centred)}
         row.update({f"MSE {level_label(r.latent_dim)}": round(r.mse, 5) for r in results})
         row["unlike MNIST?"] = "yes ⚠" if unlike_mnist(results) else "no"
         rows.append(row)
@@ -110,33 +100,28 @@ steps, _ = candidates[choice]
 results = reconstruct_everywhere(steps.centred, dims)
 st.subheader("Reconstructed at every level")
 st.markdown(verdict(results))
-cols = st.columns(len(results) + 1)
-cols[0].image(steps.centred, caption="your digit", clamp=True, width="stretch")
-for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict=True):
-    flag = " ⚠ unusual" if r.unusual else ""
-    col.image(
-        np.clip(r.reconstruction, 0, 1),
-        caption=f"{level_label(r.latent_dim)} · MSE {r.mse:.4f}{flag}",
-        clamp=True,
-        width="stretch",
-    )
+image_row(
+    [(steps.centred, "your digit")]
+    + [
+        (r.reconstruction, f"{level_label(r.latent_dim)} · MSE {r.mse:.4f}" + (" ⚠ unusual" if r.unusual else ""))
+        for r in sorted(results, key=lambda r: -r.latent_dim)
+    ],
+    size_px=112,
+)
 
 show_classifier_readings(steps.centred, results)
 
 st.subheader("Prepared like MNIST")
-cols = st.columns(6)
-for col, (caption, image) in zip(
-    cols[:5],
+image_row(
     [
-        ("original", steps.original),
-        ("grey, ink white on black", steps.grey),
-        ("cropped to the ink", steps.cropped),
-        ("scaled into 20×20", steps.scaled),
-        ("centred in 28×28", steps.centred),
+        (steps.original, "original"),
+        (steps.grey, "grey, ink white on black"),
+        (steps.cropped, "cropped to the ink"),
+        (steps.scaled, "scaled into 20×20"),
+        (steps.centred, "centred in 28×28"),
     ],
-    strict=True,
-):
-    col.image(image, caption=caption, clamp=True, width=140)
+    size_px=140,
+)
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
 chosen = next(r for r in results if r.latent_dim == latent_dim)

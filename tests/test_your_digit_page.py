@@ -1,6 +1,8 @@
 """AppTest for the "Your digit" page: uploads, bad files, the table for several uploads."""
 
+import html
 import io
+import re
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -19,13 +21,12 @@ def digit_png(text: str = "3") -> bytes:
     return buf.getvalue()
 
 
-def image_captions(node) -> list[str]:
-    found = []
-    for child in getattr(node, "children", {}).values():
-        if child.type == "image":
-            found += [img.caption for img in child.proto.imgs]
-        found += image_captions(child)
-    return found
+INLINE_IMAGE = re.compile(r'<img src="data:image/png;base64,[^"]+"[^>]*>.*?<figcaption[^>]*>(.*?)</figcaption>', re.S)
+
+
+def image_captions(at) -> list[str]:
+    """Captions of the inline image rows (ui.widgets.image_row), each under an inline PNG."""
+    return [html.unescape(m.group(1)) for block in at.html for m in INLINE_IMAGE.finditer(block.value)]
 
 
 def start(method: str = "PCA") -> AppTest:
@@ -46,7 +47,7 @@ def test_uploaded_digit_is_reconstructed_at_every_level():
     at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error
-    captions = image_captions(at.main)
+    captions = image_captions(at)
     assert "your digit" in captions
     assert sum("MSE" in c for c in captions) >= 4  # one reconstruction per shipped study level at least
     code = at.get("plotly_chart")[0]
