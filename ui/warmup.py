@@ -13,7 +13,7 @@ import time
 
 import streamlit as st
 
-START_DELAY_S = 1.5  # let the first page paint before the warm-up competes for the 2 cores
+START_DELAY_S = 5.0  # let the first page paint and settle before the warm-up competes for the GIL and the cores
 
 
 def _warm() -> None:
