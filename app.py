@@ -13,5 +13,7 @@ pages = [
     st.Page("pages/per_digit.py", title="Per-digit error", icon=":material/bar_chart:", url_path="per-digit"),
     st.Page("pages/your_digit.py", title="Your digit", icon=":material/draw:", url_path="your-digit"),
     st.Page("pages/embedding.py", title="Embedding overlay", icon=":material/scatter_plot:", url_path="embedding"),
+    st.Page("pages/model_lab.py", title="Model lab", icon=":material/model_training:", url_path="model-lab"),
+    st.Page("pages/latent_explorer.py", title="Latent explorer", icon=":material/explore:", url_path="latent-explorer"),
 ]
 st.navigation(pages).run()

@@ -18,3 +18,5 @@ DIGIT_COLORS = (
     "#393b79",
     "#637939",
 )
+#: The model lab's training loss (its test MSE uses AE_COLOR, as on the error curve).
+TRAIN_COLOR = "#9467bd"

@@ -8,7 +8,7 @@ from core.checkpoints import read_meta
 from core.data import load_split
 from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed, is_embedding_cached
 from core.figures import embedding_scatter, level_label
-from ui.widgets import level_picker, page_guard, reconstructions
+from ui.widgets import level_picker, model_card, page_guard, reconstructions
 
 SEED = 0
 
@@ -33,6 +33,7 @@ with c3:
     )
 with c4:
     color_by = st.radio("colour by", ["source", "digit"], horizontal=True, key="emb_color")
+model_card(latent_dim)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -13,7 +13,7 @@ from core.digit import InvalidImageError, prepare_digit_steps
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
-from ui.widgets import level_picker, page_guard
+from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
@@ -104,6 +104,7 @@ if len(uploads) > 1:
 
 choice = st.selectbox("Look closely at", list(candidates), key="digit_choice")
 steps, _ = candidates[choice]
+st.session_state[YOUR_DIGIT_KEY] = steps.centred  # the latent explorer can start from it
 
 st.subheader("Prepared like MNIST")
 cols = st.columns(6)
@@ -135,6 +136,7 @@ for col, r in zip(cols[1:], sorted(results, key=lambda r: -r.latent_dim), strict
     )
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
+model_card(latent_dim)
 chosen = next(r for r in results if r.latent_dim == latent_dim)
 st.plotly_chart(latent_code_bars(chosen.code, latent_dim), width="stretch", key="code_chart")
 
