@@ -50,7 +50,7 @@ def _test_codes(latent_dim: int, key: str) -> np.ndarray:
     return cached_arrays("codes", key, lambda: {"codes": encode(latent_dim, load_split("test").images)})["codes"]
 
 
-def test_codes(latent_dim: int) -> np.ndarray:
+def codes_of_test_digits(latent_dim: int) -> np.ndarray:
     """Codes of the 10,000 test digits (disk-cached per checkpoint, then kept in memory)."""
     return _test_codes(latent_dim, _source_key("ae", latent_dim))
 

@@ -15,7 +15,7 @@ from core.checkpoints import read_meta
 from core.data import load_split
 from core.figures import level_label
 from core.lab_figures import image_rows, manifold_figure
-from core.latent import code_stats, decode, encode, interpolate, manifold, test_codes
+from core.latent import code_stats, codes_of_test_digits, decode, encode, interpolate, manifold
 from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard
 
 #: Up to this many latent dims, every one gets a slider; above, the user picks the top k by variance.
@@ -125,7 +125,7 @@ st.caption(
 def cached_manifold_figure(latent_dim: int, weights_sha256: str, n: int):
     # the decoded grid plus 10,000 scattered codes: built once per model and grid size
     xs, ys, grid = manifold(latent_dim, n)
-    return manifold_figure(xs, ys, grid, test_codes(latent_dim), labels)
+    return manifold_figure(xs, ys, grid, codes_of_test_digits(latent_dim), labels)
 
 
 st.subheader("The whole latent plane")
