@@ -111,6 +111,7 @@ st.plotly_chart(
         [("latent-linear", latent_path), ("pixel-linear", pixel_path)],
         [f"{t:.2f}" for t in ts],
         f"From test #{a} (a {labels[a]}) to test #{b} (a {labels[b]}): t from 0 to 1",
+        cell_px=100,
     ),
     width="stretch",
     key="lx_interp",

@@ -90,7 +90,7 @@ def watched_job():
     return job
 
 
-def live_panel(token: str) -> None:
+def live_panel(token: str, card_above: bool) -> None:
     """Progress, loss curve and sample reconstructions of one job; reruns on its own while it trains."""
     job = registry().find(token)
     s = job.state()
@@ -102,12 +102,12 @@ def live_panel(token: str) -> None:
 
     if s.status == RUNNING:
         left, right = st.columns([5, 1])
-        left.progress(
-            s.fraction,
-            text=f"Training {s.key.label()}: epoch {max(s.epoch, 1)} of {s.key.epochs}, "
-            f"{s.fraction:.0%}, {s.elapsed_s:.0f} s"
-            + (f", running loss {s.train_loss:.5f}" if s.train_loss is not None else ""),
+        where = (
+            f"epoch {s.epoch} of {s.key.epochs}, {s.fraction:.0%}, {s.elapsed_s:.0f} s, running loss {s.train_loss:.5f}"
+            if s.epoch
+            else "loading the digits and building the model…"
         )
+        left.progress(s.fraction, text=f"Training {s.key.label()}: {where}")
         if right.button("Cancel", icon=":material/stop_circle:", key="lab_cancel"):
             job.cancel()
             st.toast("Cancelling at the next batch; nothing will be written.")
@@ -117,13 +117,15 @@ def live_panel(token: str) -> None:
             f"Done: {s.key.label()} in {s.elapsed_s:.0f} s, test MSE {final:.5f}. Saved as "
             f"`{s.checkpoint.name}`; it is now in every view: open it up in the **Latent explorer**."
         )
-        model_card(s.key.latent_dim, key="lab_done")
+        if not card_above:
+            model_card(s.key.latent_dim, key="lab_done")
     elif s.status == CANCELLED:
         st.info(f"Cancelled: {s.key.label()}. Nothing was written.")
     else:
         st.error(f"Training {s.key.label()} failed: {s.error}")
 
-    st.plotly_chart(training_curve(s.history, s.steps, s.key.epochs), width="stretch", key="lab_curve")
+    if s.steps or s.history:
+        st.plotly_chart(training_curve(s.history, s.steps, s.key.epochs), width="stretch", key="lab_curve")
     if s.snapshots:
         rows = [("original", job.sample_images), *s.snapshots[-5:]]
         st.plotly_chart(
@@ -139,7 +141,7 @@ if job is None:
     st.info("Nothing is training on this server. Pick a size above and press **Start training**.")
 else:
     running = job.state().running
-    st.fragment(live_panel, run_every=POLL_S if running else None)(job.key.token)
+    st.fragment(live_panel, run_every=POLL_S if running else None)(job.key.token, job.key.latent_dim == latent_dim)
 
 jobs = registry().jobs()
 if jobs:

@@ -18,6 +18,8 @@ PAGES = [
     ("error-curve", "Reconstruction error against compression"),
     ("per-digit", "Error per digit"),
     ("embedding", "Do reconstructions live where the originals do?"),
+    ("model-lab", "Model lab"),
+    ("latent-explorer", "Latent explorer"),
 ]
 
 
@@ -125,3 +127,66 @@ def test_uploading_a_digit_and_a_bad_file(browser_page, tmp_path):
     wait_for_app(page, timeout_ms=180_000)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "your-digit-uploaded")
+
+
+def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
+    import shutil
+
+    from core.checkpoints import CheckpointPaths
+
+    folder.mkdir()
+    for d in dims:
+        for f in (CheckpointPaths.for_latent_dim(d).weights, CheckpointPaths.for_latent_dim(d).meta):
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def test_training_in_the_model_lab_then_exploring_the_new_model(tmp_path):
+    """A tiny run started by clicking, watched live, then found in the explorer's level picker."""
+    folder = _copy_checkpoints(tmp_path / "checkpoints", (2, 8))
+    env = {"AECL_CHECKPOINT_DIR": str(folder)}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        wait_for_app(page)
+        page.goto(f"{url}/model-lab")
+        wait_for_app(page)
+        page.get_by_role("spinbutton", name="latent dims").fill("3")
+        page.get_by_role("spinbutton", name="latent dims").press("Enter")
+        page.get_by_role("spinbutton", name="epochs").fill("2")
+        page.get_by_role("spinbutton", name="epochs").press("Enter")
+        wait_for_app(page)
+        page.locator("[data-testid='stSlider']").filter(has_text="share").get_by_role("slider").press("Home")
+        wait_for_app(page)
+        page.get_by_role("button", name="Start training").click()
+        expect(page.get_by_text("Training d=3", exact=False).first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(2500)
+        shot(page, "model-lab-training")
+        expect(page.get_by_text("Done: d=3", exact=False)).to_be_visible(timeout=240_000)
+        wait_for_app(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "job=d3-e2" in page.url  # a reload finds the run again
+        shot(page, "model-lab-done")
+        assert (folder / "ae_d003.safetensors").is_file() and (folder / "ae_d003.json").is_file()
+        page.goto(f"{url}/latent-explorer")
+        wait_for_app(page)
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+        expect(page.get_by_role("option", name="99.6% · d=3")).to_be_visible()
+        page.get_by_role("option", name="99.6% · d=3").click()
+        wait_for_app(page)
+        assert page.locator("[data-testid='stSlider']").count() == 3 + 1
+        shot(page, "latent-explorer-new-model")
+        browser.close()
+
+
+def test_the_latent_explorer_on_the_2d_model(browser_page):
+    url, page = browser_page
+    page.goto(f"{url}/latent-explorer")
+    wait_for_app(page)
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+    page.get_by_role("option", name="99.7% · d=2").click()
+    wait_for_app(page, timeout_ms=180_000)
+    expect(page.get_by_text("The whole latent plane")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "latent-explorer-2d")

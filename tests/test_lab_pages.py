@@ -8,12 +8,22 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.checkpoints import list_checkpoints, load_checkpoint
+from core.jobs import registry
 from core.paths import REPO_ROOT
 from ui.widgets import YOUR_DIGIT_KEY
 
 LAB = str(REPO_ROOT / "pages" / "model_lab.py")
 EXPLORER = str(REPO_ROOT / "pages" / "latent_explorer.py")
 TIMEOUT = 180
+
+
+@pytest.fixture(autouse=True)
+def no_job_outlives_its_test():
+    """The registry is process-wide (as on a server): stop whatever a test left running."""
+    yield
+    for job in registry().running():
+        job.cancel()
+        job.wait(60)
 
 
 def run(path: str, **state) -> AppTest:
@@ -72,6 +82,23 @@ def test_cancelling_from_the_lab_writes_nothing(tmp_checkpoints):
     at.button(key="lab_cancel").click().run()
     wait_until(at, lambda at: any("Cancelled" in i.value for i in at.info))
     assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
+
+
+def test_a_second_session_finds_the_running_job_and_does_not_start_another(tmp_checkpoints):
+    settings = dict(lab_dim=4, lab_epochs=5, lab_share=20.0)
+    first = run(LAB, **settings)
+    first.button(key="lab_start").click().run()
+    n_jobs = len(registry().jobs())
+    token = registry().running()[0].key.token
+    assert first.query_params["job"] == token
+    reloaded = AppTest.from_file(LAB, default_timeout=TIMEOUT)  # a reload: a new session, same URL
+    reloaded.query_params["job"] = token
+    for k, v in settings.items():
+        reloaded.session_state[k] = v
+    reloaded.run()
+    assert any("Training d=4" in p.proto.text for p in reloaded.get("progress"))
+    reloaded.button(key="lab_start").click().run()  # the same request from the other session
+    assert len(registry().jobs()) == n_jobs and len(registry().running()) == 1
 
 
 def test_compression_percent_picks_the_latent_size():
