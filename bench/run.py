@@ -21,7 +21,7 @@ from core.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 SECTIONS_DIR = REPO_ROOT / "bench" / "results"
-ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit"]
+ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit", "lab"]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -256,6 +256,12 @@ def section_your_digit() -> str:
     )
 
 
+def section_lab() -> str:
+    from bench.lab_bench import section
+
+    return section()
+
+
 SECTIONS = {
     "training": section_training,
     "inference": section_inference,
@@ -263,6 +269,7 @@ SECTIONS = {
     "quality": section_quality,
     "dashboard": section_dashboard,
     "your_digit": section_your_digit,
+    "lab": section_lab,
 }
 
 
