@@ -84,9 +84,9 @@ def watched_job():
     job = registry().find(token) if token else None
     if token and job is None:
         st.info("The run in this link is not known to this server (it may have been restarted).")
-    if job is None:
-        running = registry().running()
-        job = running[0] if running else None
+    if job is None and registry().running():
+        job = registry().running()[0]
+        st.query_params["job"] = job.key.token  # keep following it after it ends, and across reloads
     return job
 
 
