@@ -104,18 +104,22 @@ c1, c2, c3 = st.columns(3)
 a = int(c1.number_input("from test digit", 0, len(images) - 1, first[3], key="lx_from"))
 b = int(c2.number_input("to test digit", 0, len(images) - 1, first[8], key="lx_to"))
 steps = int(c3.slider("steps", 3, 15, 9, key="lx_steps"))
-latent_path, pixel_path = interpolate(latent_dim, images[a], images[b], steps)
-ts = np.linspace(0, 1, steps)
-st.plotly_chart(
-    image_rows(
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_interpolation_figure(latent_dim: int, weights_sha256: str, a: int, b: int, steps: int):
+    # cached so that other widgets' reruns (a model picked, a digit typed) don't decode the strip again
+    latent_path, pixel_path = interpolate(latent_dim, images[a], images[b], steps)
+    return image_rows(
         [("latent-linear", latent_path), ("pixel-linear", pixel_path)],
-        [f"{t:.2f}" for t in ts],
+        [f"{t:.2f}" for t in np.linspace(0, 1, steps)],
         f"From test #{a} (a {labels[a]}) to test #{b} (a {labels[b]}): t from 0 to 1",
         cell_px=100,
-    ),
-    width="stretch",
-    key="lx_interp",
-)
+    )
+
+
+weights_sha256 = read_meta(latent_dim)["weights_sha256"]
+st.plotly_chart(cached_interpolation_figure(latent_dim, weights_sha256, a, b, steps), width="stretch", key="lx_interp")
 st.caption(
     "Top: the two codes mixed in proportion t, then decoded; every step is a digit the model can draw. "
     "Bottom: the two images cross-faded pixel by pixel; halfway it is two faint digits on top of each other."
@@ -132,9 +136,7 @@ def cached_manifold_figure(latent_dim: int, weights_sha256: str, n: int):
 st.subheader("The whole latent plane")
 if latent_dim == 2:
     n = int(st.slider("grid size", 8, 25, 15, key="lx_grid"))
-    st.plotly_chart(
-        cached_manifold_figure(latent_dim, read_meta(latent_dim)["weights_sha256"], n), width="stretch", key="lx_plane"
-    )
+    st.plotly_chart(cached_manifold_figure(latent_dim, weights_sha256, n), width="stretch", key="lx_plane")
     st.caption(
         "Left: the decoder's digit at each point of a grid over the codes' range. Right: the codes of the "
         "10,000 test digits on the same axes, coloured by digit. Zoom one panel and the other follows."
