@@ -141,12 +141,13 @@ def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
     return folder
 
 
-def test_training_in_the_model_lab_then_exploring_the_new_model(tmp_path):
-    """A tiny run started by clicking, watched live, then found in the explorer's level picker."""
+def test_training_in_the_model_lab_then_exploring_the_new_model(browser_page, tmp_path):
+    """A tiny run started by clicking, watched live, then found in the explorer's level picker.
+
+    Its own server writes to a temporary checkpoint folder; the module's Chromium drives it."""
     folder = _copy_checkpoints(tmp_path / "checkpoints", (2, 8))
-    env = {"AECL_CHECKPOINT_DIR": str(folder)}
-    with streamlit_server(env=env) as url, sync_playwright() as p:
-        browser = launch_chromium(p)
+    browser = browser_page[1].context.browser
+    with streamlit_server(env={"AECL_CHECKPOINT_DIR": str(folder)}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         wait_for_app(page)
@@ -177,7 +178,7 @@ def test_training_in_the_model_lab_then_exploring_the_new_model(tmp_path):
         wait_for_app(page)
         assert page.locator("[data-testid='stSlider']").count() == 3 + 1
         shot(page, "latent-explorer-new-model")
-        browser.close()
+        page.close()
 
 
 def test_the_latent_explorer_on_the_2d_model(browser_page):
