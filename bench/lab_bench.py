@@ -107,7 +107,8 @@ def job_overhead(rounds: int = 2) -> dict:
             config = TrainConfig(latent_dim=BENCH_DIM, epochs=BENCH_EPOCHS, train_fraction=BENCH_FRACTION)
             history = train(config).history
             direct += _per_epoch_s_of(history)
-            run = JobRegistry().submit(job_key(BENCH_DIM, BENCH_EPOCHS, 0, BENCH_FRACTION), folder=Path(folder))
+            key = job_key(BENCH_DIM, BENCH_EPOCHS, 0, BENCH_FRACTION)
+            run = JobRegistry().submit(key, overwrite=True, folder=Path(folder))
             run.wait()
             job += _per_epoch_s_of(run.state().history)
     return {"direct_s": statistics.median(direct), "job_s": statistics.median(job)}
