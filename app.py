@@ -30,6 +30,8 @@ pages = [
     st.Page(
         "pages/recognisability.py", title="Recognisability", icon=":material/visibility:", url_path="recognisability"
     ),
+    st.Page("pages/model_lab.py", title="Model lab", icon=":material/model_training:", url_path="model-lab"),
+    st.Page("pages/latent_explorer.py", title="Latent explorer", icon=":material/explore:", url_path="latent-explorer"),
 ]
 page = st.navigation(pages)
 presenter_toggle()

@@ -21,7 +21,7 @@ from core.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 SECTIONS_DIR = REPO_ROOT / "bench" / "results"
-ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit", "lesson", "ratedistortion"]
+ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit", "lesson", "ratedistortion", "lab"]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -352,6 +352,12 @@ def section_ratedistortion() -> str:
     )
 
 
+def section_lab() -> str:
+    from bench.lab_bench import section
+
+    return section()
+
+
 SECTIONS = {
     "training": section_training,
     "inference": section_inference,
@@ -361,6 +367,7 @@ SECTIONS = {
     "your_digit": section_your_digit,
     "lesson": section_lesson,
     "ratedistortion": section_ratedistortion,
+    "lab": section_lab,
 }
 
 

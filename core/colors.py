@@ -37,3 +37,5 @@ FAMILY_COLORS = {
 }
 #: How a latent method's codes are stored, drawn as the line's dash.
 STORAGE_DASH = {"float32": "solid", "float16": "dash", "8-bit": "dot"}
+#: The model lab's training loss (its test MSE uses AE_COLOR, as on the error curve).
+TRAIN_COLOR = "#9467bd"

@@ -77,6 +77,8 @@ class Progress:
     train_loss: float  # running mean over the epoch so far
     test_mse: float | None = None  # set once per epoch, after evaluation
     elapsed_s: float = 0.0
+    #: The model being trained (read-only for the callback): lets a watcher snapshot reconstructions.
+    model: AutoEncoder | None = field(default=None, repr=False, compare=False)
 
     @property
     def fraction(self) -> float:
@@ -189,7 +191,13 @@ def train(
             if progress is not None:
                 progress(
                     Progress(
-                        epoch, config.epochs, b + 1, batches, total / (b + 1), elapsed_s=time.perf_counter() - start
+                        epoch,
+                        config.epochs,
+                        b + 1,
+                        batches,
+                        total / (b + 1),
+                        elapsed_s=time.perf_counter() - start,
+                        model=model,
                     )
                 )
         test_mse = mean_mse(model, test_x)
@@ -210,6 +218,7 @@ def train(
                     row["train_loss"],
                     test_mse=test_mse,
                     elapsed_s=row["elapsed_s"],
+                    model=model,
                 )
             )
 

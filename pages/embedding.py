@@ -9,7 +9,7 @@ from core.data import load_split
 from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed, is_embedding_cached
 from core.figures import embedding_scatter, level_label
 from ui.state import set_url, url_choice, url_int, url_levels
-from ui.widgets import level_picker, page_guard, png_download, reconstructions
+from ui.widgets import level_picker, model_card, page_guard, png_download, reconstructions
 
 SEED = 0
 
@@ -39,6 +39,7 @@ with c3:
 with c4:
     color_by = st.radio("colour by", ["source", "digit"], horizontal=True, key="emb_color")
 set_url(level=latent_dim, method=method, n=n)
+model_card(latent_dim)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -10,7 +10,7 @@ from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
 from ui.measures import show_classifier_readings
-from ui.widgets import image_row, level_picker, page_guard, png_data_uri, png_download
+from ui.widgets import YOUR_DIGIT_KEY, image_row, level_picker, model_card, page_guard, png_data_uri, png_download
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
@@ -95,6 +95,7 @@ if len(uploads) > 1:
 
 choice = st.selectbox("Look closely at", list(candidates), key="digit_choice")
 steps, _ = candidates[choice]
+st.session_state[YOUR_DIGIT_KEY] = steps.centred  # the latent explorer can start from it
 
 # The answer first (the row of reconstructions), then how the digit was prepared.
 results = reconstruct_everywhere(steps.centred, dims)
@@ -124,6 +125,7 @@ image_row(
 )
 
 latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
+model_card(latent_dim)
 chosen = next(r for r in results if r.latent_dim == latent_dim)
 st.plotly_chart(
     latent_code_bars(chosen.code, latent_dim),

@@ -20,6 +20,8 @@ PAGES = [
     ("embedding", "Do reconstructions live where the originals do?"),
     ("rate-distortion", "Rate–distortion"),
     ("recognisability", "Recognisability"),
+    ("model-lab", "Model lab"),
+    ("latent-explorer", "Latent explorer"),
 ]
 
 
@@ -170,3 +172,65 @@ def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_key
     page.keyboard.press("ArrowLeft")
     wait_for_app(page)
     assert f"step={STEP_KEYS[-2]}" in page.url
+def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
+    import shutil
+
+    from core.checkpoints import CheckpointPaths
+
+    folder.mkdir()
+    for d in dims:
+        for f in (CheckpointPaths.for_latent_dim(d).weights, CheckpointPaths.for_latent_dim(d).meta):
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def test_training_in_the_model_lab_then_exploring_the_new_model(browser_page, tmp_path):
+    """A tiny run started by clicking, watched live, then found in the explorer's level picker.
+
+    Its own server writes to a temporary checkpoint folder; the module's Chromium drives it."""
+    folder = _copy_checkpoints(tmp_path / "checkpoints", (2, 8))
+    browser = browser_page[1].context.browser
+    with streamlit_server(env={"AECL_CHECKPOINT_DIR": str(folder)}) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        wait_for_app(page)
+        page.goto(f"{url}/model-lab")
+        wait_for_app(page)
+        page.get_by_role("spinbutton", name="latent dims").fill("3")
+        page.get_by_role("spinbutton", name="latent dims").press("Enter")
+        page.get_by_role("spinbutton", name="epochs").fill("2")
+        page.get_by_role("spinbutton", name="epochs").press("Enter")
+        wait_for_app(page)
+        page.locator("[data-testid='stSlider']").filter(has_text="share").get_by_role("slider").press("Home")
+        wait_for_app(page)
+        page.get_by_role("button", name="Start training").click()
+        expect(page.get_by_text("Training d=3", exact=False).first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(2500)
+        shot(page, "model-lab-training")
+        expect(page.get_by_text("Done: d=3", exact=False)).to_be_visible(timeout=240_000)
+        wait_for_app(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "job=d3-e2" in page.url  # a reload finds the run again
+        shot(page, "model-lab-done")
+        assert (folder / "ae_d003.safetensors").is_file() and (folder / "ae_d003.json").is_file()
+        page.goto(f"{url}/latent-explorer")
+        wait_for_app(page)
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+        expect(page.get_by_role("option", name="99.6% · d=3")).to_be_visible()
+        page.get_by_role("option", name="99.6% · d=3").click()
+        wait_for_app(page)
+        assert page.locator("[data-testid='stSlider']").count() == 3 + 1
+        shot(page, "latent-explorer-new-model")
+        page.close()
+
+
+def test_the_latent_explorer_on_the_2d_model(browser_page):
+    url, page = browser_page
+    page.goto(f"{url}/latent-explorer")
+    wait_for_app(page)
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+    page.get_by_role("option", name="99.7% · d=2").click()
+    wait_for_app(page, timeout_ms=180_000)
+    expect(page.get_by_text("The whole latent plane")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "latent-explorer-2d")

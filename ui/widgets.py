@@ -10,6 +10,7 @@ keyed by their arguments, so switching pages or levels never recomputes. Behind 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.checkpoints import CheckpointError, read_meta
@@ -44,10 +45,15 @@ def usable_latent_dims() -> tuple[list[int], list[str]]:
 
 
 @st.cache_data(show_spinner=False)
-def cached_curve_records(latent_dims: tuple[int, ...]) -> list[dict]:
+def _cached_curve_records(latent_dims: tuple[int, ...], weights_sha256s: tuple[str, ...]) -> list[dict]:
     from core.curve import curve_records
 
     return curve_records(list(latent_dims))
+
+
+def cached_curve_records(latent_dims: tuple[int, ...]) -> list[dict]:
+    # keyed by the weights too: a checkpoint retrained in the model lab must not show its old error
+    return _cached_curve_records(latent_dims, tuple(read_meta(d)["weights_sha256"] for d in latent_dims))
 
 
 @st.cache_data(show_spinner=False)
@@ -181,3 +187,34 @@ def image_row(items: list[tuple[np.ndarray, str]], size_px: int = 120) -> None:
         for image, caption in items
     )
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">{cells}</div>')
+#: Session-state key under which the "Your digit" page leaves the prepared digit (28x28 in [0, 1])
+#: for other pages (the latent explorer starts from it).
+YOUR_DIGIT_KEY = "your_digit_prepared"
+
+
+def model_card(latent_dim: int, expanded: bool = False, key: str = "card") -> None:
+    """The chosen checkpoint's card (dims, size, bytes, training, test MSE) and its two files to download.
+
+    `key` tells two cards on one page apart (their download buttons are widgets)."""
+    from core.card import model_card as card_rows
+    from core.checkpoints import CheckpointPaths
+
+    with st.expander(f"Model card · {level_label(latent_dim)}", expanded=expanded, icon=":material/badge:"):
+        try:
+            rows = card_rows(latent_dim)
+        except CheckpointError as exc:
+            st.error(str(exc))
+            return
+        st.table(pd.DataFrame({"value": [v for _, v in rows]}, index=[k for k, _ in rows]))
+        paths = CheckpointPaths.for_latent_dim(latent_dim)
+        c1, c2 = st.columns(2)
+        for col, path, mime in ((c1, paths.weights, "application/octet-stream"), (c2, paths.meta, "application/json")):
+            col.download_button(
+                f"Download {path.name}",
+                data=path.read_bytes,  # read only when clicked
+                file_name=path.name,
+                mime=mime,
+                on_click="ignore",
+                icon=":material/download:",
+                key=f"{key}_{path.name}",
+            )

@@ -1,0 +1,262 @@
+"""Background training jobs: one per requested model, shared by every session of the process.
+
+Why a registry here and not in the page: Streamlit reruns a page script on every
+interaction, runs each browser session in its own thread, and forgets a session on
+reload; a training run takes minutes. So a job runs `core.train.train` in a daemon
+thread and the page only reads its state. The registry is keyed by what defines the
+model (latent size, epochs, seed, training fraction): a reload finds the same job again,
+and two sessions asking for the same model share one run instead of training it twice.
+
+On success the checkpoint is written by `save_checkpoint`, the same call
+`python -m core.train` makes, so every view lists it at once. A cancelled or failed run
+writes nothing: `train` stops before returning, and the save itself is atomic.
+
+At most `max_running` jobs train at a time (one by default): on two CPU cores, two runs
+side by side would each take twice as long and make the dashboard sluggish.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.checkpoints import CheckpointPaths, checkpoint_name, save_checkpoint
+from core.levels import check_latent_dim
+from core.paths import checkpoint_dir
+from core.train import Progress, TrainConfig, TrainingCancelled, reconstruct, train
+
+log = logging.getLogger(__name__)
+
+#: The lab's ceiling. A full-data epoch takes ~30 s on two CPU cores; longer runs belong to the CLI.
+MAX_EPOCHS = 50
+#: Smallest training fraction: below ~300 digits an epoch is a couple of steps and teaches nothing.
+MIN_TRAIN_FRACTION = 0.005
+#: How often (seconds of training) the sample reconstructions are refreshed within an epoch.
+SNAPSHOT_EVERY_S = 2.0
+#: Running-loss points kept per epoch for the live curve.
+STEPS_PER_EPOCH = 50
+
+RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
+
+
+class JobRequestError(ValueError):
+    """A training request we refuse; the message is written for the person who asked."""
+
+
+class CheckpointExistsError(JobRequestError):
+    """The latent size already has a checkpoint and overwriting was not confirmed."""
+
+
+@dataclass(frozen=True)
+class JobKey:
+    """What defines a trained model: equal keys mean the same run, so they share one job."""
+
+    latent_dim: int
+    epochs: int
+    seed: int = 0
+    train_fraction: float = 1.0
+
+    @property
+    def token(self) -> str:
+        """A short string for a URL (`?job=...`), so a reloaded page finds its job again."""
+        return f"d{self.latent_dim}-e{self.epochs}-s{self.seed}-f{self.train_fraction:g}"
+
+    def label(self) -> str:
+        share = "all" if self.train_fraction >= 1 else f"{self.train_fraction:.1%}"
+        return f"d={self.latent_dim}, {self.epochs} epoch(s), {share} of the training set, seed {self.seed}"
+
+
+def job_key(latent_dim: int, epochs: int, seed: int = 0, train_fraction: float = 1.0) -> JobKey:
+    """A validated key; JobRequestError with a message a visitor can act on otherwise."""
+    try:
+        check_latent_dim(latent_dim)
+    except ValueError as exc:
+        raise JobRequestError(f"The latent size must be a whole number from 1 to 784 ({exc}).") from exc
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise JobRequestError(f"Train for at least one epoch (got {epochs!r}).")
+    if epochs > MAX_EPOCHS:
+        raise JobRequestError(
+            f"{epochs} epochs is more than the lab allows ({MAX_EPOCHS}; a full-data epoch takes about "
+            f"half a minute here). For a longer run use: python -m core.train --latent-dim {latent_dim} "
+            f"--epochs {epochs}"
+        )
+    if not MIN_TRAIN_FRACTION <= train_fraction <= 1:
+        raise JobRequestError(
+            f"The share of the training set must be between {MIN_TRAIN_FRACTION:.1%} and 100 % "
+            f"(got {train_fraction:.2%})."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise JobRequestError(f"The seed must be a whole number ≥ 0 (got {seed!r}).")
+    return JobKey(latent_dim, epochs, seed, float(train_fraction))
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A consistent copy of a job's progress, safe to read while training goes on."""
+
+    key: JobKey
+    status: str
+    fraction: float = 0.0
+    epoch: int = 0
+    train_loss: float | None = None
+    history: tuple[dict, ...] = ()  # one row per finished epoch: epoch, train_loss, test_mse, elapsed_s
+    steps: tuple[tuple[float, float], ...] = ()  # (epochs done, running loss) for the live curve
+    snapshots: tuple[tuple[str, np.ndarray], ...] = ()  # (when, reconstructions of the sample digits)
+    elapsed_s: float = 0.0
+    error: str | None = None
+    checkpoint: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+
+@dataclass
+class Job:
+    """One training run in its own thread. Read it with `state()`; stop it with `cancel()`."""
+
+    key: JobKey
+    folder: Path
+    sample_images: np.ndarray  # (n, 28, 28) float32: the digits whose reconstructions are shown
+    _state: JobState = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _cancel: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+    _last_snapshot: float = field(default=-1e9, init=False)
+
+    def __post_init__(self) -> None:
+        self._state = JobState(self.key, RUNNING)
+
+    def state(self) -> JobState:
+        with self._lock:
+            return self._state
+
+    def cancel(self) -> None:
+        """Stop at the next batch; nothing is written."""
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has ended (for scripts and tests); True if it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.state().running
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"train-{self.key.token}", daemon=True)
+        self._thread.start()
+
+    def _update(self, **changes) -> None:
+        with self._lock:
+            self._state = replace(self._state, **changes)
+
+    def _on_progress(self, p: Progress) -> None:
+        done = p.epoch - 1 + p.batch / p.batches
+        s = self._state  # only this thread writes, so reading without the lock is safe here
+        changes: dict = {"fraction": p.fraction, "epoch": p.epoch, "train_loss": p.train_loss, "elapsed_s": p.elapsed_s}
+        if p.test_mse is not None:
+            row = {"epoch": p.epoch, "train_loss": p.train_loss, "test_mse": p.test_mse, "elapsed_s": p.elapsed_s}
+            changes["history"] = (*s.history, row)
+        elif p.batch % max(1, p.batches // STEPS_PER_EPOCH) == 0 or p.batch == p.batches:
+            changes["steps"] = (*s.steps, (done, p.train_loss))
+        now = time.monotonic()
+        if p.model is not None and (p.test_mse is not None or now - self._last_snapshot >= SNAPSHOT_EVERY_S):
+            self._last_snapshot = now
+            images = reconstruct(p.model, torch.from_numpy(self.sample_images[:, None])).numpy()[:, 0]
+            when = f"after epoch {p.epoch}" if p.test_mse is not None else f"epoch {done:.2f}"
+            # keep each epoch's end, and only the latest mid-epoch view
+            kept = tuple(x for x in s.snapshots if x[0].startswith("after"))
+            changes["snapshots"] = (*kept, (when, images))
+        self._update(**changes)
+
+    def _run(self) -> None:
+        config = TrainConfig(
+            latent_dim=self.key.latent_dim,
+            epochs=self.key.epochs,
+            seed=self.key.seed,
+            train_fraction=self.key.train_fraction,
+        )
+        try:
+            result = train(config, progress=self._on_progress, cancel=self._cancel)
+            if self._cancel.is_set():  # cancelled after the last batch: still honour it
+                raise TrainingCancelled("cancelled before saving")
+            path = save_checkpoint(result, self.folder)
+        except TrainingCancelled:
+            self._update(status=CANCELLED)
+        except Exception as exc:  # a thread has nobody to raise to: record it for the page
+            log.exception("training job %s failed", self.key.token)
+            self._update(status=FAILED, error=f"{type(exc).__name__}: {exc}")
+        else:
+            self._update(status=DONE, checkpoint=path, fraction=1.0)
+
+
+def sample_digits() -> np.ndarray:
+    """One test digit per class (the same ones every time): the row that sharpens as a job trains."""
+    from core.data import load_split
+    from core.samples import per_class_indices
+
+    return load_split("test").float_images()[per_class_indices(1, seed=0)].astype(np.float32)
+
+
+class JobRegistry:
+    """Every job of this process, by key. Thread-safe: sessions submit concurrently."""
+
+    def __init__(self, max_running: int = 1) -> None:
+        self.max_running = max_running
+        self._jobs: dict[JobKey, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key: JobKey, overwrite: bool = False, folder: Path | None = None) -> Job:
+        """The running job for `key`, or a new one; refuses with JobRequestError where it must."""
+        folder = Path(folder or checkpoint_dir())  # fixed now: the thread must not follow later env changes
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None and job.state().running:
+                return job
+            busy = [j for j in self._jobs.values() if j.state().running]
+            if len(busy) >= self.max_running:
+                other = busy[0].state()
+                raise JobRequestError(
+                    f"Another model is training ({other.key.label()}, {other.fraction:.0%} done). "
+                    "Wait for it to finish or cancel it, then start yours."
+                )
+            if not overwrite and CheckpointPaths.for_latent_dim(key.latent_dim, folder).meta.is_file():
+                raise CheckpointExistsError(
+                    f"A checkpoint for latent size {key.latent_dim} ({checkpoint_name(key.latent_dim)}) "
+                    "already exists; confirm that the new run may replace it."
+                )
+            job = Job(key, folder, sample_digits())
+            self._jobs.pop(key, None)  # a finished run of the same key: the new one goes to the front
+            self._jobs[key] = job
+            job.start()
+            return job
+
+    def get(self, key: JobKey) -> Job | None:
+        with self._lock:
+            return self._jobs.get(key)
+
+    def find(self, token: str) -> Job | None:
+        """The job whose key has this URL token, if this process knows it."""
+        with self._lock:
+            return next((j for k, j in self._jobs.items() if k.token == token), None)
+
+    def jobs(self) -> list[Job]:
+        """All jobs, newest first."""
+        with self._lock:
+            return list(reversed(self._jobs.values()))
+
+    def running(self) -> list[Job]:
+        return [j for j in self.jobs() if j.state().running]
+
+
+_REGISTRY = JobRegistry()
+
+
+def registry() -> JobRegistry:
+    """The process-wide registry every session shares."""
+    return _REGISTRY

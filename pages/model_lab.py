@@ -1,0 +1,157 @@
+"""Model lab: train an auto-encoder of any latent size while you watch, without blocking anything.
+
+The run lives in a background thread owned by `core.jobs` (one per model, shared by every
+browser session); this page only starts it and reads it. The reading is an `st.fragment`
+with `run_every`: only the live panel reruns (every POLL_S), not the page, so the other
+widgets (and the other pages) stay responsive. The job's key goes into the URL
+(`?job=...`), so a reloaded page finds the same run again instead of starting another.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from core.data import DataError
+from core.jobs import (
+    CANCELLED,
+    DONE,
+    MAX_EPOCHS,
+    MIN_TRAIN_FRACTION,
+    RUNNING,
+    JobRequestError,
+    job_key,
+    registry,
+)
+from core.lab_figures import image_rows, training_curve
+from core.levels import MAX_LATENT_DIM, MIN_LATENT_DIM, latent_dim_for
+from core.store import available_latent_dims
+from ui.widgets import model_card
+
+#: How often the live panel rereads its job. Each poll redraws two charts (server and browser): every 2 s keeps
+#: the view live while costing the training run next to nothing on two cores.
+POLL_S = 2.0
+
+st.title("Model lab")
+st.caption(
+    "Train an auto-encoder for any code size, from 1 to 784 numbers, and watch it learn. The run goes on "
+    "in the background: switch pages, come back, or reload, and it is still there. When it ends, the model "
+    "is saved like every other checkpoint and shows up in every view."
+)
+
+st.subheader("Train a model")
+c1, c2, c3, c4 = st.columns([1.3, 1, 1.3, 1])
+with c1:
+    size_by = st.radio("size by", ["latent dims", "compression %"], horizontal=True, key="lab_size_by")
+    if size_by == "latent dims":
+        latent_dim = int(st.number_input("latent dims", MIN_LATENT_DIM, MAX_LATENT_DIM, 20, key="lab_dim"))
+    else:
+        pct = st.number_input("compression %", 0.0, 99.9, 97.5, step=0.5, key="lab_pct")
+        latent_dim = latent_dim_for(pct)
+        st.caption(f"→ {latent_dim} latent dims")
+with c2:
+    epochs = int(st.number_input("epochs", 1, MAX_EPOCHS, 3, key="lab_epochs"))
+with c3:
+    share = st.slider(
+        "share of the 60,000 training digits (%)",
+        MIN_TRAIN_FRACTION * 100,
+        100.0,
+        10.0,
+        step=0.5,
+        key="lab_share",
+        help="A small share trains in seconds (and shows how much data matters); 100 % takes ~30 s per epoch here.",
+    )
+with c4:
+    seed = int(st.number_input("seed", 0, 2**31 - 1, 0, key="lab_seed"))
+
+exists = latent_dim in available_latent_dims()
+overwrite = False
+if exists:
+    st.warning(
+        f"A checkpoint for latent size {latent_dim} already exists (its card is below). A new run replaces it, "
+        "for every view and every visitor."
+    )
+    model_card(latent_dim, key="lab_existing")
+    overwrite = st.checkbox(f"Replace the checkpoint for latent size {latent_dim}", key="lab_overwrite")
+if st.button("Start training", type="primary", disabled=exists and not overwrite, key="lab_start"):
+    try:
+        key = job_key(latent_dim, epochs, seed, round(share / 100, 4))
+        registry().submit(key, overwrite=overwrite)
+        st.query_params["job"] = key.token
+    except (JobRequestError, DataError) as exc:
+        st.error(str(exc))
+
+
+def watched_job():
+    """The job named in the URL, else whatever is training on this server right now."""
+    token = st.query_params.get("job")
+    job = registry().find(token) if token else None
+    if token and job is None:
+        st.info("The run in this link is not known to this server (it may have been restarted).")
+    if job is None and registry().running():
+        job = registry().running()[0]
+        st.query_params["job"] = job.key.token  # keep following it after it ends, and across reloads
+    return job
+
+
+def live_panel(token: str, card_above: bool) -> None:
+    """Progress, loss curve and sample reconstructions of one job; reruns on its own while it trains."""
+    job = registry().find(token)
+    s = job.state()
+    if s.running:
+        st.session_state["lab_watching"] = token
+    elif st.session_state.get("lab_watching") == token:
+        del st.session_state["lab_watching"]
+        st.rerun(scope="app")  # the run just ended: redraw the page so the new checkpoint is everywhere
+
+    if s.status == RUNNING:
+        left, right = st.columns([5, 1])
+        where = (
+            f"epoch {s.epoch} of {s.key.epochs}, {s.fraction:.0%}, {s.elapsed_s:.0f} s, running loss {s.train_loss:.5f}"
+            if s.epoch
+            else "loading the digits and building the model…"
+        )
+        left.progress(s.fraction, text=f"Training {s.key.label()}: {where}")
+        if right.button("Cancel", icon=":material/stop_circle:", key="lab_cancel"):
+            job.cancel()
+            st.toast("Cancelling at the next batch; nothing will be written.")
+    elif s.status == DONE:
+        final = s.history[-1]["test_mse"] if s.history else float("nan")
+        st.success(
+            f"Done: {s.key.label()} in {s.elapsed_s:.0f} s, test MSE {final:.5f}. Saved as "
+            f"`{s.checkpoint.name}`; it is now in every view: open it up in the **Latent explorer**."
+        )
+        if not card_above:
+            model_card(s.key.latent_dim, key="lab_done")
+    elif s.status == CANCELLED:
+        st.info(f"Cancelled: {s.key.label()}. Nothing was written.")
+    else:
+        st.error(f"Training {s.key.label()} failed: {s.error}")
+
+    if s.steps or s.history:
+        st.plotly_chart(training_curve(s.history, s.steps, s.key.epochs), width="stretch", key="lab_curve")
+    if s.snapshots:
+        rows = [("original", job.sample_images), *s.snapshots[-5:]]
+        st.plotly_chart(
+            image_rows(rows, [f"digit {d}" for d in range(10)], "One test digit per class, reconstructed as it trains"),
+            width="stretch",
+            key="lab_samples",
+        )
+
+
+st.subheader("Training")
+job = watched_job()
+if job is None:
+    st.info("Nothing is training on this server. Pick a size above and press **Start training**.")
+else:
+    running = job.state().running
+    st.fragment(live_panel, run_every=POLL_S if running else None)(job.key.token, job.key.latent_dim == latent_dim)
+
+jobs = registry().jobs()
+if jobs:
+    with st.expander(f"Runs on this server ({len(jobs)})"):
+        st.dataframe(
+            pd.DataFrame(
+                [{"run": j.key.label(), "status": j.state().status, "progress": j.state().fraction} for j in jobs]
+            ),
+            column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)},
+            hide_index=True,
+        )

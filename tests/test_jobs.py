@@ -1,0 +1,100 @@
+"""The lab's training jobs: background runs that save like the CLI, cancel cleanly, and are shared."""
+
+import threading
+import time
+
+import pytest
+
+from core.checkpoints import list_checkpoints, load_checkpoint
+from core.jobs import (
+    CANCELLED,
+    DONE,
+    MAX_EPOCHS,
+    CheckpointExistsError,
+    JobRegistry,
+    JobRequestError,
+    job_key,
+)
+
+TINY = 0.005  # 300 training digits: one epoch is a few batches
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(latent_dim=0, epochs=1), "from 1 to 784"),
+        (dict(latent_dim=785, epochs=1), "from 1 to 784"),
+        (dict(latent_dim=8, epochs=0), "at least one epoch"),
+        (dict(latent_dim=8, epochs=MAX_EPOCHS + 1), "python -m core.train --latent-dim 8"),
+        (dict(latent_dim=8, epochs=1, train_fraction=0.0), "share of the training set"),
+        (dict(latent_dim=8, epochs=1, train_fraction=1.5), "share of the training set"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_message(kwargs, message):
+    with pytest.raises(JobRequestError, match=message):
+        job_key(**kwargs)
+
+
+def test_a_short_job_writes_a_valid_checkpoint(tmp_checkpoints):
+    job = JobRegistry().submit(job_key(3, 1, train_fraction=TINY))
+    assert job.wait(180)
+    state = job.state()
+    assert state.status == DONE, state.error
+    model, meta = load_checkpoint(3, tmp_checkpoints)
+    assert model.latent_dim == 3 and meta["train"]["train_fraction"] == TINY
+    assert len(state.history) == 1 and state.history[0]["test_mse"] == meta["metrics"]["test_mse"]
+    assert state.snapshots and state.snapshots[-1][0] == "after epoch 1"
+    assert state.snapshots[-1][1].shape == (10, 28, 28)
+    assert list_checkpoints(tmp_checkpoints) == [3]
+
+
+def test_cancelling_leaves_no_partial_checkpoint(tmp_checkpoints):
+    job = JobRegistry().submit(job_key(5, 3, train_fraction=0.05))
+    deadline = time.monotonic() + 120
+    while job.state().fraction == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    assert job.wait(60)
+    assert job.state().status == CANCELLED
+    assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
+
+
+def test_two_concurrent_requests_for_the_same_model_produce_one_job(tmp_checkpoints):
+    registry = JobRegistry(max_running=4)
+    key = job_key(6, 2, train_fraction=0.05)
+    jobs, barrier = [], threading.Barrier(4)
+
+    def ask():
+        barrier.wait()
+        jobs.append(registry.submit(key))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(j) for j in jobs}) == 1 and len(registry.jobs()) == 1
+    assert registry.find(key.token) is jobs[0]  # what a reloaded page does with ?job=<token>
+    jobs[0].cancel()
+    assert jobs[0].wait(60)
+
+
+def test_an_existing_checkpoint_is_replaced_only_when_confirmed(tmp_checkpoints):
+    registry = JobRegistry()
+    key = job_key(3, 1, train_fraction=TINY)
+    first = registry.submit(key)
+    assert first.wait(180)
+    with pytest.raises(CheckpointExistsError, match="already exists"):
+        registry.submit(key)
+    again = registry.submit(key, overwrite=True)
+    assert again is not first and registry.jobs() == [again]  # a finished job is not reused
+    assert again.wait(180) and again.state().status == DONE
+
+
+def test_a_second_model_is_refused_while_one_trains(tmp_checkpoints):
+    registry = JobRegistry(max_running=1)
+    first = registry.submit(job_key(7, 3, train_fraction=0.05))
+    with pytest.raises(JobRequestError, match="Another model is training"):
+        registry.submit(job_key(9, 1, train_fraction=TINY))
+    first.cancel()
+    assert first.wait(60)
