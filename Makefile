@@ -4,7 +4,7 @@ PIP     := .venv/bin/pip
 PORT    ?= 8501
 STAMP   := .venv/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test bench checkpoints classifier venv dev-venv browser lint clean-cache
+.PHONY: run test bench load checkpoints classifier venv dev-venv browser lint clean-cache
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -41,6 +41,10 @@ test: dev-venv browser lint
 ## Run the benchmarks and write bench/results.md.
 bench: dev-venv browser
 	$(PY) -m bench.run
+
+## The load test alone (N = 1, 10, 30 browser sessions, 60 s each; traffic only to 127.0.0.1).
+load: dev-venv browser
+	$(PY) -m bench.load_bench
 
 ## Retrain every shipped checkpoint from scratch, reproducibly (CPU, seed 0).
 checkpoints: venv

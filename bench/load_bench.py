@@ -16,13 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from playwright.async_api import async_playwright
 
+from core.paths import checkpoint_dir
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 STEP_TIMEOUT_MS = 90_000
@@ -68,7 +71,7 @@ async def _interaction(stats: dict, name: str, action) -> None:
     start = time.perf_counter()
     try:
         await asyncio.wait_for(action(), STEP_TIMEOUT_MS / 1000)
-        stats["times"].append(time.perf_counter() - start)
+        stats["times"].append((name, time.perf_counter() - start))
     except Exception as exc:  # every failure is counted and reported, never hidden
         stats["errors"].append(f"{name}: {type(exc).__name__}: {str(exc)[:160]}")
 
@@ -132,8 +135,11 @@ async def _trainer(url: str, browser, until: float, stats: dict) -> None:
 
 async def _run(n_sessions: int, seconds: float, train: bool) -> dict:
     started: list = []
-    digit = _digit_png(Path("/tmp") / "aecl_load_digit.png")
-    with streamlit_server(started=started) as url:
+    scratch = Path(tempfile.mkdtemp(prefix="aecl_load_"))
+    digit = _digit_png(scratch / "digit.png")
+    # The trainer saves a new model: into a copy of the checkpoints, never the shipped folder.
+    folder = shutil.copytree(checkpoint_dir(), scratch / "checkpoints")
+    with streamlit_server(env={"AECL_CHECKPOINT_DIR": str(folder)}, started=started) as url:
         proc = started[0]
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -148,7 +154,13 @@ async def _run(n_sessions: int, seconds: float, train: bool) -> dict:
             wall = time.perf_counter() - wall
             await browser.close()
         peak_kib = _peak_rss_kib(proc.pid)
-    times = [t for s in sessions for t in s["times"]]
+        left_behind = sorted(p.name for p in folder.iterdir() if p.suffix in (".tmp", ".pending"))
+    shutil.rmtree(scratch, ignore_errors=True)
+    times = [t for s in sessions for _, t in s["times"]]
+    by_name: dict[str, list[float]] = {}
+    for s in sessions:
+        for name, t in s["times"]:
+            by_name.setdefault(name, []).append(t)
     errors = [e for s in [*sessions, trainer] for e in s["errors"]]
     return {
         "sessions": n_sessions,
@@ -159,6 +171,8 @@ async def _run(n_sessions: int, seconds: float, train: bool) -> dict:
         "p95_s": statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else float("nan"),
         "peak_mib": peak_kib / 1024,
         "trained": trainer.get("trained"),
+        "left_behind": left_behind,
+        "median_by_interaction": {k: round(statistics.median(v), 2) for k, v in by_name.items()},
     }
 
 

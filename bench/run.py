@@ -21,7 +21,18 @@ from core.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.md"
 SECTIONS_DIR = REPO_ROOT / "bench" / "results"
-ORDER = ["training", "inference", "startup", "quality", "dashboard", "your_digit", "lesson", "ratedistortion", "lab"]
+ORDER = [
+    "training",
+    "inference",
+    "startup",
+    "quality",
+    "dashboard",
+    "your_digit",
+    "lesson",
+    "ratedistortion",
+    "lab",
+    "reliability",
+]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -259,6 +270,62 @@ def section_lesson() -> str:
     )
 
 
+def section_reliability() -> str:
+    from bench.load_bench import load_test
+    from bench.reliability import reliability_runs
+
+    runs = reliability_runs()
+    load = load_test()
+    out = ["## Reliability: load held, faults survived, bad inputs refused\n\n", _stamp(), "\n"]
+    out.append(
+        _table(
+            [
+                "sessions",
+                "interactions",
+                "errors",
+                "median / interaction (s)",
+                "95th pct (s)",
+                "server peak memory (MiB)",
+                "training session",
+                "temp files left",
+            ],
+            [
+                [
+                    r["sessions"],
+                    r["interactions"],
+                    len(r["errors"]),
+                    f"{r['median_s']:.2f}",
+                    f"{r['p95_s']:.2f}",
+                    f"{r['peak_mib']:.0f}",
+                    r["trained"] or "",
+                    len(r["left_behind"]),
+                ]
+                for r in load
+            ],
+        )
+    )
+    errors = [e for r in load for e in r["errors"]]
+    out.append(
+        f"\n\nEach session walks the main pages by the sidebar, removes a level, uploads a digit and opens the "
+        f"embedding, for {load[0]['seconds']:.0f} s or so, while one more session trains a d=12 model in the Model "
+        "lab (cancelled if it outlives the run). All the browser pages run in one headless Chromium **on the same "
+        "2 cores as the server**, so the times include drawing N pages; a classroom's browsers run elsewhere. "
+        + ("Errors: " + "; ".join(errors[:5]) if errors else "No errors.")
+        + "\n\nMedian per interaction, by interaction: "
+        + "; ".join(
+            f"N={r['sessions']}: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["median_by_interaction"].items())
+            for r in load
+        )
+        + "\n"
+    )
+    for table, rows in runs.items():
+        passed = sum(o == "passed" for _, o in rows)
+        out.append(f"\n### {table.capitalize()}: {passed} of {len(rows)} handled (test outcomes of this run)\n\n")
+        out.append(_table(["case (test)", "outcome"], [[name, outcome] for name, outcome in rows]))
+        out.append("\n")
+    return "".join(out)
+
+
 def section_your_digit() -> str:
     from bench.digit_bench import in_browser, in_process
 
@@ -368,6 +435,7 @@ SECTIONS = {
     "lesson": section_lesson,
     "ratedistortion": section_ratedistortion,
     "lab": section_lab,
+    "reliability": section_reliability,
 }
 
 

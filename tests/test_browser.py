@@ -3,6 +3,7 @@
 In CI a missing browser is a failure, not a skip (`make test` installs Debian's chromium).
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,21 @@ def test_uploading_a_digit_and_a_bad_file(browser_page, tmp_path):
     wait_for_app(page, timeout_ms=180_000)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "your-digit-uploaded")
+
+
+def test_an_upload_over_the_size_limit_is_refused_in_the_browser(browser_page, tmp_path):
+    """.streamlit/config.toml caps uploads at 5 MB: a 6 MB 'PNG' gets Streamlit's message, not a crash."""
+    url, page = browser_page
+    page.goto(f"{url}/your-digit")
+    wait_for_app(page)
+    big = tmp_path / "huge.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(big))
+    expect(page.get_by_text(re.compile(r"(must be|exceeds).*5(\.0)?\s?MB", re.I)).first).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Reconstructed at every level").count() == 0  # nothing reached the page script
+    shot(page, "your-digit-upload-too-big")
 
 
 def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[str]:
