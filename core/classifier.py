@@ -46,6 +46,7 @@ from core.checkpoints import (
 from core.data import data_digest, load_split
 from core.model import MNIST_MEAN, MNIST_STD
 from core.paths import checkpoint_dir
+from core.torch_thread import on_torch_thread
 from core.train import one_cycle, step
 
 NAME = "classifier"
@@ -272,6 +273,7 @@ def load_classifier() -> tuple[DigitClassifier, dict]:
     return model, meta
 
 
+@on_torch_thread
 def classify(images: np.ndarray) -> np.ndarray:
     """Class probabilities (N, 10) from the shipped classifier."""
     return probabilities(load_classifier()[0], images)

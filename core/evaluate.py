@@ -23,10 +23,12 @@ from core.levels import compression_pct, latent_bytes
 from core.metrics import ink_normalised_error, per_digit, per_image_mse, psnr
 from core.pca import pca_basis
 from core.store import available_latent_dims, load_model_and_meta
+from core.torch_thread import on_torch_thread
 
 METHODS = ("ae", "pca")
 
 
+@on_torch_thread
 @torch.no_grad()
 def ae_reconstruct(latent_dim: int, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Reconstructions (N, 28, 28) float32 in [0, 1] of uint8 or [0, 1] float images."""

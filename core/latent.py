@@ -18,6 +18,7 @@ from core.cache import cached_arrays
 from core.data import load_split
 from core.evaluate import _source_key
 from core.store import load_model_and_meta
+from core.torch_thread import on_torch_thread
 
 #: Slider range: the central 98 % of the test codes in each dimension, so outliers don't squash it.
 RANGE_PERCENTILES = (1.0, 99.0)
@@ -28,6 +29,7 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
 
 
+@on_torch_thread
 @torch.no_grad()
 def encode(latent_dim: int, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Codes (N, latent_dim) of uint8 or [0, 1] float images (N, 28, 28)."""
@@ -37,6 +39,7 @@ def encode(latent_dim: int, images: np.ndarray, batch_size: int = 1000) -> np.nd
     return torch.cat(out).numpy() if out else np.zeros((0, latent_dim), np.float32)
 
 
+@on_torch_thread
 @torch.no_grad()
 def decode(latent_dim: int, codes: np.ndarray) -> np.ndarray:
     """Images (N, 28, 28) in [0, 1] for codes (N, latent_dim) (or one code of shape (latent_dim,))."""

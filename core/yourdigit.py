@@ -18,6 +18,7 @@ import torch
 
 from core.evaluate import evaluate
 from core.store import load_model_and_meta
+from core.torch_thread import on_torch_thread
 
 UNUSUAL_PERCENTILE = 99.0
 
@@ -42,6 +43,7 @@ def _sorted_test_errors(latent_dim: int, weights_sha256: str) -> np.ndarray:
     return np.sort(evaluate("ae", latent_dim).image_mse)
 
 
+@on_torch_thread
 @torch.no_grad()
 def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[int]) -> list[LevelResult]:
     """The digit (28x28 in [0, 1]) encoded and decoded at each level."""
