@@ -111,6 +111,16 @@ def reconstruction_grid(
     return fig
 
 
+def compression_xaxis(by_pct: bool) -> dict:
+    """The x axis every per-level curve shares: compression %, or latent dims on a log scale."""
+    return {
+        "xaxis_title": "compression (% of 784 pixels removed: 1 − latent dims / 784)"
+        if by_pct
+        else "latent dimensions (log scale)",
+        "xaxis_type": "linear" if by_pct else "log",
+    }
+
+
 def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression") -> go.Figure:
     """Test MSE against compression % (or latent dims, log scale), AE and PCA, with the knee marked."""
     by_pct = x_axis == "compression"
@@ -154,10 +164,7 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
         )
     fig.update_layout(
         title="Reconstruction error against compression (10,000 test digits)",
-        xaxis_title="compression (% of 784 pixels removed: 1 − latent dims / 784)"
-        if by_pct
-        else "latent dimensions (log scale)",
-        xaxis_type="linear" if by_pct else "log",
+        **compression_xaxis(by_pct),
         yaxis_title="test MSE (pixels in [0, 1])" + (", log scale" if log_y else ""),
         yaxis_type="log" if log_y else "linear",
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),

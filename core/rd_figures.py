@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.colors import FAMILY_COLORS, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR, STORAGE_DASH
-from core.figures import level_label
+from core.figures import compression_xaxis, level_label
 from core.levels import compression_pct
 
 Y_AXES = {"mse": ("test MSE (pixels in [0, 1]), log scale", "log"), "psnr": ("PSNR (dB, peak 1.0)", "linear")}
@@ -158,10 +158,7 @@ def accuracy_curve(rows: list[dict], original_accuracy: float | None, x_axis: st
         )
     fig.update_layout(
         title="How recognisable the reconstructions stay: a CNN classifier's accuracy on the 10,000 test digits",
-        xaxis_title="compression (% of 784 pixels removed: 1 − latent dims / 784)"
-        if by_pct
-        else "latent dimensions (log scale)",
-        xaxis_type="linear" if by_pct else "log",
+        **compression_xaxis(by_pct),
         yaxis_title="classifier accuracy (%)",
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
         hovermode="closest",
