@@ -73,11 +73,12 @@ async def _interaction(stats: dict, name: str, action) -> None:
         await asyncio.wait_for(action(), STEP_TIMEOUT_MS / 1000)
         stats["times"].append((name, time.perf_counter() - start))
     except Exception as exc:  # every failure is counted and reported, never hidden
-        stats["errors"].append(f"{name}: {type(exc).__name__}: {str(exc)[:160]}")
+        stats["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
 
 
 async def _session(browser, url: str, until: float, digit: Path, stats: dict) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)  # Playwright's 30 s default would cut interactions short
     page = await context.new_page()
 
     async def open_home():
@@ -125,11 +126,12 @@ async def _trainer(url: str, browser, until: float, stats: dict) -> None:
     from bench.load_training import train_from_browser
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
     try:
         stats["trained"] = await train_from_browser(page, url, until)
     except Exception as exc:
-        stats["errors"].append(f"training: {type(exc).__name__}: {str(exc)[:160]}")
+        stats["errors"].append(f"training: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     await context.close()
 
 

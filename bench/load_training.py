@@ -26,6 +26,13 @@ async def train_from_browser(page, url: str, until: float) -> str:
         if await page.get_by_text(f"Done: d={LATENT_DIM}", exact=False).count():
             return "done"
         await page.wait_for_timeout(1000)
-    await page.get_by_role("button", name="Cancel").click()
+    if await page.get_by_text(f"Done: d={LATENT_DIM}", exact=False).count():
+        return "done"
+    try:
+        await page.get_by_role("button", name="Cancel").click(timeout=10_000)
+    except Exception:  # the run ended between our look and the click
+        if await page.get_by_text(f"Done: d={LATENT_DIM}", exact=False).count():
+            return "done"
+        raise
     await page.get_by_text("Cancelled", exact=False).first.wait_for(timeout=90_000)
     return "cancelled at the time limit"

@@ -310,10 +310,11 @@ def section_reliability() -> str:
         f"embedding, for {load[0]['seconds']:.0f} s or so, while one more session trains a d=12 model in the Model "
         "lab (cancelled if it outlives the run). All the browser pages run in one headless Chromium **on the same "
         "2 cores as the server**, so the times include drawing N pages; a classroom's browsers run elsewhere. "
-        + ("Errors: " + "; ".join(errors[:5]) if errors else "No errors.")
+        + (f"{len(errors)} errors, the first: " + "; ".join(errors[:4]) + "." if errors else "No errors.")
         + "\n\nMedian per interaction, by interaction: "
         + "; ".join(
-            f"N={r['sessions']}: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["median_by_interaction"].items())
+            f"N={r['sessions']}: "
+            + (", ".join(f"{k} {v:.1f} s" for k, v in r["median_by_interaction"].items()) or "none completed")
             for r in load
         )
         + "\n"
