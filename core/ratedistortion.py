@@ -27,6 +27,7 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -131,10 +132,16 @@ def compute_records(latent_dims: list[int] | None = None, n_images: int | None =
                     err = per_image_mse(x, decode(d, stored))
                 params = {"latent_dim": d, "storage": storage}
                 records.append(make_record(method_name(family, storage), family, f"d={d}", params, nbytes, err))
+    args = list(zip(*[(images, c, q) for c, q in tasks], strict=True))
+    if threading.current_thread() is not threading.main_thread():
+        # Inside the dashboard (a Streamlit script thread) worker processes are not started: spawning
+        # them from there hung on a fresh cache (AppTest, measured). The records are computed once,
+        # one codec after another, then cached; the CLI and the benchmarks use the workers below.
+        return records + list(map(codec_record, *args))
     # After torch is done, so its threads and the codec workers don't fight over the cores.
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return records + list(pool.map(codec_record, *zip(*[(images, c, q) for c, q in tasks], strict=True)))
+        return records + list(pool.map(codec_record, *args))
 
 
 def _cache_key(dims: list[int], n_images: int | None) -> str:
