@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.paths import REPO_ROOT
 from core.store import available_latent_dims
 
-TIMEOUT = 120
+TIMEOUT = 600  # a fresh clone builds every cache (PCA, evaluations, classifier readings) on first use
 
 
 def run_page(path: str) -> AppTest:

@@ -44,7 +44,7 @@ def _fresh_app(path: str):
 
     st.cache_data.clear()  # the app's in-memory caches would otherwise hide the damage
     st.cache_resource.clear()
-    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=120)
+    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=600)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

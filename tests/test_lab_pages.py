@@ -14,7 +14,7 @@ from ui.widgets import YOUR_DIGIT_KEY
 
 LAB = str(REPO_ROOT / "pages" / "model_lab.py")
 EXPLORER = str(REPO_ROOT / "pages" / "latent_explorer.py")
-TIMEOUT = 180
+TIMEOUT = 600  # first use on a fresh clone builds the caches
 
 
 @pytest.fixture(autouse=True)

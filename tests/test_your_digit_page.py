@@ -30,7 +30,7 @@ def image_captions(at) -> list[str]:
 
 
 def start(method: str = "PCA") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
+    at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state["digit_map_method"] = method  # PCA map: quick; t-SNE placement is tested in core
     at.run()
     assert not at.exception, [e.message for e in at.exception]
