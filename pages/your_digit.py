@@ -40,7 +40,8 @@ with draw_col:
 with upload_col:
     st.subheader("…or upload")
     files = st.file_uploader(
-        "PNG, JPEG, BMP, GIF or WebP; several at once for a table",
+        f"PNG, JPEG, BMP, GIF or WebP, up to {st.get_option('server.maxUploadSize')} MB each "
+        "(a bigger file is marked in red and not read); several at once for a table",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key="uploads",
