@@ -19,6 +19,15 @@ SIDE = 28
 GAP = 3  # blank pixels between tiled digits
 
 
+def tile_row(images: np.ndarray, background: float = 1.0) -> np.ndarray:
+    """Digits (n, 28, 28) side by side in one array, GAP pixels of `background` between them."""
+    n = len(images)
+    strip = np.full((SIDE, n * (SIDE + GAP) - GAP), background, np.float32)
+    for c, image in enumerate(images):
+        strip[:, c * (SIDE + GAP) : c * (SIDE + GAP) + SIDE] = image
+    return strip
+
+
 def image_rows(
     rows: Sequence[tuple[str, np.ndarray]],
     column_titles: Sequence[str] | None = None,

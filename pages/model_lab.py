@@ -7,28 +7,29 @@ widgets (and the other pages) stay responsive. The job's key goes into the URL
 (`?job=...`), so a reloaded page finds the same run again instead of starting another.
 """
 
+import time
+
 import pandas as pd
 import streamlit as st
 
 from core.data import DataError
 from core.jobs import (
     CANCELLED,
+    CHARTS_EVERY_S,
     DONE,
     MAX_EPOCHS,
     MIN_TRAIN_FRACTION,
+    POLL_S,
     RUNNING,
     JobRequestError,
+    JobState,
     job_key,
     registry,
 )
-from core.lab_figures import image_rows, training_curve
+from core.lab_figures import training_curve
 from core.levels import MAX_LATENT_DIM, MIN_LATENT_DIM, latent_dim_for
 from core.store import available_latent_dims
-from ui.widgets import model_card
-
-#: How often the live panel rereads its job. Each poll redraws two charts (server and browser): every 2 s keeps
-#: the view live while costing the training run next to nothing on two cores.
-POLL_S = 2.0
+from ui.widgets import image_strips, model_card
 
 st.title("Model lab")
 st.caption(
@@ -126,15 +127,29 @@ def live_panel(token: str, card_above: bool) -> None:
     else:
         st.error(f"Training {s.key.label()} failed: {s.error}")
 
-    if s.steps or s.history:
-        st.plotly_chart(training_curve(s.history, s.steps, s.key.epochs), width="stretch", key="lab_curve")
-    if s.snapshots:
-        rows = [("original", job.sample_images), *s.snapshots[-5:]]
-        st.plotly_chart(
-            image_rows(rows, [f"digit {d}" for d in range(10)], "One test digit per class, reconstructed as it trains"),
-            width="stretch",
-            key="lab_samples",
-        )
+    shown = charted_state(token, s)
+    if shown.steps or shown.history:
+        st.plotly_chart(training_curve(shown.history, shown.steps, shown.key.epochs), width="stretch", key="lab_curve")
+    if shown.snapshots:
+        st.markdown("**One test digit per class, reconstructed as it trains**")
+        image_strips([("original", job.sample_images), *shown.snapshots[-5:]], [f"digit {d}" for d in range(10)])
+
+
+def charted_state(token: str, s: JobState) -> JobState:
+    """The state the charts show: `s` when the run ends or CHARTS_EVERY_S after the last one shown.
+
+    Between those the charts are sent unchanged, which the browser does not redraw."""
+    key = f"lab_charted_{token}"
+    shown, at = st.session_state.get(key, (None, 0.0))
+    fresh = (
+        shown is None
+        or not s.running
+        or time.monotonic() - at >= CHARTS_EVERY_S
+    )
+    if fresh:
+        st.session_state[key] = (s, time.monotonic())
+        return s
+    return shown
 
 
 st.subheader("Training")

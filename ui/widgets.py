@@ -152,7 +152,7 @@ def lesson_step_cached(key: str, seed: int):
 THUMBNAIL_PX = 280  # data URIs stay small even for a 12-megapixel photo
 
 
-def png_data_uri(image: np.ndarray) -> str:
+def png_data_uri(image: np.ndarray, max_px: int | None = THUMBNAIL_PX) -> str:
     """A small PNG inline in the page: no second request, so it shows with the text around it."""
     import base64
     import io
@@ -163,7 +163,8 @@ def png_data_uri(image: np.ndarray) -> str:
     if array.dtype != np.uint8:
         array = (np.clip(array, 0, 1) * 255).astype(np.uint8)
     picture = Image.fromarray(array)
-    picture.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    if max_px:
+        picture.thumbnail((max_px, max_px))
     buf = io.BytesIO()
     picture.save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -187,6 +188,41 @@ def image_row(items: list[tuple[np.ndarray, str]], size_px: int = 120) -> None:
         for image, caption in items
     )
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">{cells}</div>')
+
+
+def image_strips(rows: list[tuple[str, np.ndarray]], column_titles: list[str], cell_px: int = 56) -> None:
+    """Labelled rows of digits as one inline table: each row is a single PNG strip.
+
+    For views that refresh while something runs (the lab's sharpening samples): an <img>
+    costs the browser next to nothing to swap, where a heatmap chart is laid out again by
+    plotly on every refresh, on the same cores as the training when the browser is local.
+    """
+    from html import escape
+
+    from core.lab_figures import GAP, SIDE, tile_row
+
+    gap_px = cell_px * GAP / SIDE
+    head = "".join(
+        f'<span style="flex:0 0 {cell_px}px;text-align:center">{escape(t)}</span>' for t in column_titles
+    )
+    cells = [
+        "<span></span>",
+        f'<div style="display:flex;gap:{gap_px:.1f}px;font-size:0.8rem;color:#555">{head}</div>',
+    ]
+    for label, images in rows:
+        strip = tile_row(images)
+        cells += [
+            f'<span style="text-align:right;font-size:0.85rem;white-space:nowrap">{escape(label)}</span>',
+            f'<img src="{png_data_uri(strip, max_px=None)}" alt="{escape(label)}" '
+            f'style="width:{strip.shape[1] * cell_px / SIDE:.0f}px;image-rendering:pixelated;display:block">',
+        ]
+    st.html(
+        '<div style="display:grid;grid-template-columns:max-content max-content;gap:6px 10px;align-items:center">'
+        + "".join(cells)
+        + "</div>"
+    )
+
+
 #: Session-state key under which the "Your digit" page leaves the prepared digit (28x28 in [0, 1])
 #: for other pages (the latent explorer starts from it).
 YOUR_DIGIT_KEY = "your_digit_prepared"
