@@ -23,7 +23,7 @@ dev-venv: $(STAMP)
 
 ## Start the dashboard (installs what it needs into .venv first).
 run: venv
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m ui.serve app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 ## Chromium for the real-browser tests (Debian's package; Playwright can't download one here).
 browser:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.presenter import presenter_toggle
 from ui.state import url_flag
+from ui.timing import timed_run
 from ui.warmup import start_warmup
 
 # Presenter mode starts with the sidebar collapsed; the switch itself sits in the sidebar.
@@ -36,4 +37,5 @@ pages = [
 page = st.navigation(pages)
 presenter_toggle()
 start_warmup()
-page.run()
+with timed_run(page.title):
+    page.run()

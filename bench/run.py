@@ -285,6 +285,8 @@ def section_reliability() -> str:
                 "errors",
                 "median / interaction (s)",
                 "95th pct (s)",
+                "server's page runs: median / 95th pct (s)",
+                "cores used: server / Chromium",
                 "server peak memory (MiB)",
                 "training session",
                 "temp files left",
@@ -296,6 +298,8 @@ def section_reliability() -> str:
                     len(r["errors"]),
                     f"{r['median_s']:.2f}",
                     f"{r['p95_s']:.2f}",
+                    f"{r['server_median_s']:.2f} / {r['server_p95_s']:.2f} ({r['server_runs']} runs)",
+                    f"{r['cores_server']:.2f} / {r['cores_browser']:.2f}",
                     f"{r['peak_mib']:.0f}",
                     r["trained"] or "",
                     len(r["left_behind"]),
@@ -309,7 +313,10 @@ def section_reliability() -> str:
         f"\n\nEach session walks the main pages by the sidebar, removes a level, uploads a digit and opens the "
         f"embedding, for {load[0]['seconds']:.0f} s or so, while one more session trains a d=12 model in the Model "
         "lab (cancelled if it outlives the run). All the browser pages run in one headless Chromium **on the same "
-        "2 cores as the server**, so the times include drawing N pages; a classroom's browsers run elsewhere. "
+        "2 cores as the server**, so the times a page sees include drawing N pages, which a classroom's browsers "
+        "do on their own machines; Chromium runs at a lower CPU priority (nice 10) so that the server answers "
+        "first. The server's page runs are its own side, logged by the server (ui.timing): from a page script "
+        "starting to its last element sent, waiting for the GIL and the cores included. "
         + (f"{len(errors)} errors, the first: " + "; ".join(errors[:4]) + "." if errors else "No errors.")
         + "\n\nMedian per interaction, by interaction: "
         + "; ".join(

@@ -31,7 +31,7 @@ for pct in STUDY_LEVELS_PCT:
             "raw digit (bytes)": N_PIXELS,
         }
     )
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+st.table(pd.DataFrame(rows).set_index("compression %"))  # a static table: the first page paints at once
 st.caption(
     "“Compression” here is the study's measure: the share of the 784 pixel values that the code does "
     "not keep (1 − latent dims / 784). It counts numbers, not bytes: stored as float32, the 50 % code "

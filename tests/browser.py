@@ -44,8 +44,7 @@ def streamlit_server(
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
+        "ui.serve",  # `streamlit run`, with deep links working on a fresh server (see ui/serve.py)
         script,
         "--server.address",
         "127.0.0.1",

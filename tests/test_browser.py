@@ -32,8 +32,6 @@ def browser_page():
     with streamlit_server() as url, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        # Streamlit registers st.navigation's pages on the first script run; a deep link opened
-        # before that shows a "page not found" notice, so open the home page once first.
         page.goto(url)
         wait_for_app(page)
         yield url, page
@@ -198,6 +196,19 @@ def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
         for f in (CheckpointPaths.for_latent_dim(d).weights, CheckpointPaths.for_latent_dim(d).meta):
             shutil.copy(f, folder / f.name)
     return folder
+
+
+def test_a_deep_link_as_the_first_request_to_a_fresh_server_opens_that_page(browser_page):
+    """A shared link (a teacher's /model-lab) opened before anyone visited Home: no "Page not found" dialog."""
+    browser = browser_page[1].context.browser
+    with streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/model-lab")
+        page.get_by_role("heading", name="Model lab").wait_for(timeout=120_000)
+        wait_for_app(page)
+        assert page.get_by_text("Page not found").count() == 0
+        page.get_by_role("spinbutton", name="latent dims").fill("12", timeout=10_000)  # nothing covers the page
+        page.close()
 
 
 def test_training_in_the_model_lab_then_exploring_the_new_model(browser_page, tmp_path):
