@@ -172,7 +172,7 @@ def embed(
 
     def compute() -> dict[str, np.ndarray]:
         progress(0.02, "reconstructing the sample")
-        originals = test.float_images()[indices]
+        originals = test.float_images(indices)
         recon = ae_reconstruct(latent_dim, originals)
         points = np.concatenate([originals, recon]).reshape(2 * len(indices), -1)
         return {"xy": _EMBEDDERS[method](points, seed, progress).astype(np.float32)}
@@ -205,7 +205,7 @@ class Placer:
         self.embedding = embed(latent_dim, method, n_per_source, seed)
         self.method, self.seed = method, seed
         indices = self.embedding.test_index[: len(self.embedding.test_index) // 2]
-        originals = load_split("test").float_images()[indices]
+        originals = load_split("test").float_images(indices)
         points = np.concatenate([originals, ae_reconstruct(latent_dim, originals)]).reshape(2 * len(indices), -1)
         if method == "PCA":
             self._pca2 = PCA(n_components=2, random_state=seed).fit(points)

@@ -20,7 +20,7 @@ Reconstructor = Callable[[int, np.ndarray], np.ndarray]  # (latent_dim, test ind
 
 
 def _reconstruct_from_test(latent_dim: int, indices: np.ndarray) -> np.ndarray:
-    return ae_reconstruct(latent_dim, load_split("test").float_images()[indices])
+    return ae_reconstruct(latent_dim, load_split("test").float_images(indices))
 
 
 def digit_grid(
@@ -33,7 +33,7 @@ def digit_grid(
     """The grid figure, most latent dims first, and each level's per-image MSE."""
     indices = np.asarray(indices)
     test = load_split("test")
-    originals = test.float_images()[indices]
+    originals = test.float_images(indices)
     labels = np.asarray(test.labels)[indices]
     rows, mse_by_dim = [], {}
     for d in sorted(latent_dims, reverse=True):

@@ -206,7 +206,7 @@ def sample_digits() -> np.ndarray:
     from core.data import load_split
     from core.samples import per_class_indices
 
-    return load_split("test").float_images()[per_class_indices(1, seed=0)].astype(np.float32)
+    return load_split("test").float_images(per_class_indices(1, seed=0)).astype(np.float32)
 
 
 class JobRegistry:

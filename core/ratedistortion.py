@@ -96,7 +96,7 @@ def _source(family: str, latent_dim: int) -> str:
 
 def set_codes(family: str, latent_dim: int, n_images: int | None = None) -> np.ndarray:
     """Codes of the first `n_images` test digits (all by default), disk-cached per model."""
-    x = load_split("test").float_images()[:n_images]
+    x = load_split("test").float_images(slice(n_images))
     encode = CODERS[family][0]
     key = f"{_source(family, latent_dim)}_n{len(x)}"
     return cached_arrays("rd_codes", key, lambda: {"codes": encode(latent_dim, x)})["codes"]

@@ -85,7 +85,7 @@ with right:
     if points:
         test_index = int(points[0]["customdata"][1])
         test = load_split("test")
-        original = test.float_images()[test_index]
+        original = test.float_images(test_index)
         recon = reconstructions(latent_dim, [test_index])[0]
         st.markdown(f"**Test #{test_index}** · digit {int(test.labels[test_index])}")
         a, b = st.columns(2)

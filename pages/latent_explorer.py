@@ -33,7 +33,7 @@ latent_dim = level_picker(dims, label="Model", default=(8,), key="lx_level", mul
 model_card(latent_dim, key="lx_card")
 
 test = load_split("test")
-images, labels = test.float_images(), np.asarray(test.labels)
+labels = np.asarray(test.labels)
 with st.spinner(f"Encoding the 10,000 test digits at {level_label(latent_dim)} (once per model)…"):
     stats = code_stats(latent_dim)
 
@@ -45,8 +45,8 @@ if source == "your digit":
     start = np.asarray(st.session_state[YOUR_DIGIT_KEY], np.float32)
     start_id = "yours" + hashlib.sha1(start.tobytes()).hexdigest()[:8]
 else:
-    index = int(c2.number_input("test digit (0-9999)", 0, len(images) - 1, 0, key="lx_index"))
-    start, start_id = images[index], f"test{index}"
+    index = int(c2.number_input("test digit (0-9999)", 0, len(test) - 1, 0, key="lx_index"))
+    start, start_id = test.float_images(index), f"test{index}"
     if len(sources) == 1:
         c1.caption("Draw or upload a digit on the **Your digit** page to start from your own.")
 if latent_dim <= ALL_SLIDERS_UP_TO:
@@ -101,15 +101,15 @@ st.fragment(move_code)(latent_dim, start, start_id, shown)
 st.subheader("Between two digits")
 first = {d: int(np.flatnonzero(labels == d)[0]) for d in (3, 8)}
 c1, c2, c3 = st.columns(3)
-a = int(c1.number_input("from test digit", 0, len(images) - 1, first[3], key="lx_from"))
-b = int(c2.number_input("to test digit", 0, len(images) - 1, first[8], key="lx_to"))
+a = int(c1.number_input("from test digit", 0, len(test) - 1, first[3], key="lx_from"))
+b = int(c2.number_input("to test digit", 0, len(test) - 1, first[8], key="lx_to"))
 steps = int(c3.slider("steps", 3, 15, 9, key="lx_steps"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_interpolation_figure(latent_dim: int, weights_sha256: str, a: int, b: int, steps: int):
     # cached so that other widgets' reruns (a model picked, a digit typed) don't decode the strip again
-    latent_path, pixel_path = interpolate(latent_dim, images[a], images[b], steps)
+    latent_path, pixel_path = interpolate(latent_dim, test.float_images(a), test.float_images(b), steps)
     return image_rows(
         [("latent-linear", latent_path), ("pixel-linear", pixel_path)],
         [f"{t:.2f}" for t in np.linspace(0, 1, steps)],

@@ -59,7 +59,7 @@ rows = [
 ]
 st.plotly_chart(
     images_side_by_side(
-        load_split("test").float_images()[indices],
+        load_split("test").float_images(indices),
         rows,
         title=f"Each method at its operating point closest to {budget:,} B (first test digit of each class)",
     ),

@@ -63,10 +63,10 @@ test = load_split("test")
 for pair in pairs:
     st.markdown(f"**{pair.sentence(where.capitalize())}.**")
     idx = pair_examples(method, latent_dim, pair.true, pair.read_as, N_EXAMPLES)
-    recon = reconstruct(method, latent_dim, test.float_images()[idx])
+    recon = reconstruct(method, latent_dim, test.float_images(idx))
     st.plotly_chart(
         images_side_by_side(
-            test.float_images()[idx],
+            test.float_images(idx),
             [(f"read as {DIGIT_NAMES[pair.read_as]}", recon)],
             title=f"{DIGIT_NAMES[pair.true].capitalize()}s read as {DIGIT_NAMES[pair.read_as]}s: "
             f"originals (top) and their reconstructions",

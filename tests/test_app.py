@@ -34,7 +34,7 @@ def figure(at: AppTest, index: int = 0) -> dict:
 def test_app_entry_point_renders_home():
     at = run_page("app.py")
     assert "Autoencoder Compression Lab" in at.title[0].value
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table["latent dims"].tolist() == [392, 78, 39, 8]
 
 

@@ -72,7 +72,7 @@ def cached_reconstructions(latent_dim: int, weights_sha256: str, indices: tuple[
     from core.data import load_split
     from core.evaluate import ae_reconstruct
 
-    return ae_reconstruct(latent_dim, load_split("test").float_images()[list(indices)])
+    return ae_reconstruct(latent_dim, load_split("test").float_images(list(indices)))
 
 
 def reconstructions(latent_dim: int, indices) -> np.ndarray:
