@@ -20,6 +20,10 @@ SELECTIONS = {
         "tests/test_app.py::test_hostile_url_values_are_ignored_with_a_message",
         "tests/test_jobs.py::test_bad_requests_are_refused_with_a_message",
         "tests/test_browser.py::test_an_upload_over_the_size_limit_is_refused_in_the_browser",
+        "tests/test_browser.py::test_a_photo_just_under_the_size_limit_is_read_as_a_digit",
+        "tests/test_app.py::test_a_latent_size_of_a_billion_or_a_forged_job_in_the_url_is_refused_with_a_message",
+        "tests/test_browser.py::test_an_unknown_page_in_the_url_says_so_and_opens_home",
+        "tests/test_browser.py::test_a_deep_link_as_the_first_request_to_a_fresh_server_opens_that_page",
     ],
 }
 

@@ -169,6 +169,15 @@ def test_hostile_url_values_are_ignored_with_a_message(params, warning):
     assert len(figure(at)["data"][1]["text"]) == 10 * 5  # the default view, not a crash
 
 
+def test_a_latent_size_of_a_billion_or_a_forged_job_in_the_url_is_refused_with_a_message():
+    at = run_with_url("pages/embedding.py", level="1000000000")
+    assert any("level=1000000000" in w.value for w in at.warning)
+    assert at.selectbox(key="emb_level").value == 8  # the default level, not a crash
+    at = run_with_url("pages/model_lab.py", job="../../checkpoints/ae_d008")
+    assert not at.exception
+    assert any("not known to this server" in i.value for i in at.info)
+
+
 def test_embedding_and_per_digit_pages_reopen_from_the_url():
     at = run_with_url("pages/embedding.py", level="39", method="PCA", n="300")
     assert at.selectbox(key="emb_level").value == 39 and at.selectbox(key="emb_method").value == "PCA"

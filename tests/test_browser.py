@@ -145,6 +145,27 @@ def test_an_upload_over_the_size_limit_is_refused_in_the_browser(browser_page, t
     shot(page, "your-digit-upload-too-big")
 
 
+def test_a_photo_just_under_the_size_limit_is_read_as_a_digit(browser_page, tmp_path):
+    """A 4-5 MB noisy 2400x2400 scan with a 3 on it: accepted, cropped and reconstructed, not refused."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(0)
+    scan = Image.fromarray(rng.integers(200, 256, (2400, 2400), dtype=np.uint8), "L")  # paper grain
+    ImageDraw.Draw(scan).text((700, 300), "3", fill=0, font=ImageFont.load_default(size=1600))
+    path = tmp_path / "scan.png"
+    scan.save(path)
+    assert 4 * 2**20 < path.stat().st_size < 5 * 2**20
+    url, page = browser_page
+    page.goto(f"{url}/your-digit")
+    wait_for_app(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    expect(page.get_by_text("Reconstructed at every level")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "your-digit-upload-near-limit")
+
+
 def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[str]:
     from core.lesson import STEP_KEYS, lesson_step
 
@@ -209,6 +230,16 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_opens_that_page(brow
         assert page.get_by_text("Page not found").count() == 0
         page.get_by_role("spinbutton", name="latent dims").fill("12", timeout=10_000)  # nothing covers the page
         page.close()
+
+
+def test_an_unknown_page_in_the_url_says_so_and_opens_home(browser_page):
+    url, page = browser_page
+    page.goto(f"{url}/no-such-page?level=abc")
+    page.get_by_role("heading", name="Autoencoder Compression Lab").wait_for(timeout=60_000)
+    wait_for_app(page)
+    expect(page.get_by_text("Page not found")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "unknown-page")
 
 
 def test_training_in_the_model_lab_then_exploring_the_new_model(browser_page, tmp_path):

@@ -158,3 +158,39 @@ def test_sigkill_while_writing_a_cache_entry_leaves_nothing_half_written(tmp_cac
     assert not cache_path("faults", "killed").exists()  # no torn entry under the real name
     redone = cached_arrays("faults", "killed", lambda: {"values": np.full(10_000, 2.0)})
     assert redone["values"][0] == 2.0  # the interrupted work is simply done again
+
+
+KILLED_RD_WRITER = """
+import os, signal
+from core.ratedistortion import rd_records
+
+def dying_replace(src, dst):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = dying_replace  # the records computed and written to a temp file, killed just before the rename
+rd_records([8], n_images=12)
+"""
+
+
+def test_sigkill_while_writing_the_rate_distortion_records_then_damage_both_redo_the_work(tmp_cache):
+    """Killed mid-write: no records file under the real name; the next call computes them again.
+
+    Then the same file truncated on disk: read as missing and recomputed, never a crash."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.paths import REPO_ROOT
+    from core.ratedistortion import rd_records
+
+    env = {**os.environ, "AECL_CACHE_DIR": str(tmp_cache)}
+    proc = subprocess.run([sys.executable, "-c", KILLED_RD_WRITER], cwd=REPO_ROOT, env=env, timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    folder = tmp_cache / "ratedistortion"
+    assert not list(folder.glob("records_*.json"))  # nothing half-written under the real name
+    records = rd_records([8], n_images=12)
+    (written,) = folder.glob("records_*.json")
+    assert len({r["method"] for r in records}) > 1  # the AE and the image codecs
+    written.write_text(written.read_text()[: len(written.read_text()) // 2])  # torn on disk
+    assert rd_records([8], n_images=12) == records  # recomputed, the same records
