@@ -245,7 +245,7 @@ def section() -> str:
         [f"s / epoch, `python -m core.train` ({config})", f"{t['cli_s_per_epoch']:.2f}", "", ""],
         [f"s / epoch, started and watched in the lab ({config})", f"{t['dashboard_s_per_epoch']:.2f}", "", ""],
         [
-            "s / epoch in one process: `train()` called directly vs through the job manager",
+            "s / epoch, `train()` called in the bench's process vs through the job manager (its worker process)",
             f"{j['direct_s']:.2f} vs {j['job_s']:.2f} (ratio {j['job_s'] / j['direct_s']:.2f})",
             "",
             "",

@@ -2,14 +2,16 @@
 
 Why a registry here and not in the page: Streamlit reruns a page script on every
 interaction, runs each browser session in its own thread, and forgets a session on
-reload; a training run takes minutes. So a job runs `core.train.train` in a daemon
-thread and the page only reads its state. The registry is keyed by what defines the
+reload; a training run takes minutes. So a job runs `core.train.train` in a worker process
+(`core.train_worker`: the CLI's situation, away from the server's GIL), a daemon thread
+folds its progress into a state, and the page only reads that state. The registry is keyed by what defines the
 model (latent size, epochs, seed, training fraction): a reload finds the same job again,
 and two sessions asking for the same model share one run instead of training it twice.
 
-On success the checkpoint is written by `save_checkpoint`, the same call
+On success the worker writes the checkpoint with `save_checkpoint`, the same call
 `python -m core.train` makes, so every view lists it at once. A cancelled or failed run
-writes nothing: `train` stops before returning, and the save itself is atomic.
+writes nothing: `train` stops before returning, and the save itself is atomic. If the
+server dies, the kernel sends the worker SIGTERM (PR_SET_PDEATHSIG): it stops unsaved.
 
 At most `max_running` jobs train at a time (one by default): on two CPU cores, two runs
 side by side would each take twice as long and make the dashboard sluggish.
@@ -17,19 +19,20 @@ side by side would each take twice as long and make the dashboard sluggish.
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import threading
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from core.checkpoints import CheckpointPaths, checkpoint_name, save_checkpoint
+from core.checkpoints import CheckpointPaths, checkpoint_name
 from core.levels import check_latent_dim
-from core.paths import checkpoint_dir
-from core.train import Progress, TrainConfig, TrainingCancelled, reconstruct, train
+from core.paths import REPO_ROOT, checkpoint_dir
+from core.train_worker import decode_images
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,6 @@ log = logging.getLogger(__name__)
 MAX_EPOCHS = 50
 #: Smallest training fraction: below ~300 digits an epoch is a couple of steps and teaches nothing.
 MIN_TRAIN_FRACTION = 0.005
-#: How often (seconds of training) the sample reconstructions are refreshed within an epoch.
-SNAPSHOT_EVERY_S = 2.0
 #: How often the lab's live panel rereads a job. Every rerun, however small, costs a local browser ~0.15 s of CPU
 #: (Streamlit's frontend, measured in Chromium): polled every 2 s, that slowed training on the same two cores ~12 %.
 POLL_S = 5.0
@@ -134,7 +135,7 @@ class Job:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cancel: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
-    _last_snapshot: float = field(default=-1e9, init=False)
+    _process: subprocess.Popen | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._state = JobState(self.key, RUNNING)
@@ -146,6 +147,9 @@ class Job:
     def cancel(self) -> None:
         """Stop at the next batch; nothing is written."""
         self._cancel.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()  # SIGTERM: the worker stops at its next batch, without saving
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job has ended (for scripts and tests); True if it has."""
@@ -161,44 +165,69 @@ class Job:
         with self._lock:
             self._state = replace(self._state, **changes)
 
-    def _on_progress(self, p: Progress) -> None:
-        done = p.epoch - 1 + p.batch / p.batches
+    def _apply(self, message: dict) -> None:
+        """One progress event from the worker process, folded into the state the pages read."""
+        epoch, batch, batches = message["epoch"], message["batch"], message["batches"]
+        done = epoch - 1 + batch / batches
         s = self._state  # only this thread writes, so reading without the lock is safe here
-        changes: dict = {"fraction": p.fraction, "epoch": p.epoch, "train_loss": p.train_loss, "elapsed_s": p.elapsed_s}
-        if p.test_mse is not None:
-            row = {"epoch": p.epoch, "train_loss": p.train_loss, "test_mse": p.test_mse, "elapsed_s": p.elapsed_s}
+        changes: dict = {
+            "fraction": ((epoch - 1) * batches + batch) / (message["epochs"] * batches),
+            "epoch": epoch,
+            "train_loss": message["train_loss"],
+            "elapsed_s": message["elapsed_s"],
+        }
+        if message["test_mse"] is not None:
+            row = {k: message[k] for k in ("epoch", "train_loss", "test_mse", "elapsed_s")}
             changes["history"] = (*s.history, row)
-        elif p.batch % max(1, p.batches // STEPS_PER_EPOCH) == 0 or p.batch == p.batches:
-            changes["steps"] = (*s.steps, (done, p.train_loss))
-        now = time.monotonic()
-        if p.model is not None and (p.test_mse is not None or now - self._last_snapshot >= SNAPSHOT_EVERY_S):
-            self._last_snapshot = now
-            images = reconstruct(p.model, torch.from_numpy(self.sample_images[:, None])).numpy()[:, 0]
-            when = f"after epoch {p.epoch}" if p.test_mse is not None else f"epoch {done:.2f}"
+        elif batch % max(1, batches // STEPS_PER_EPOCH) == 0 or batch == batches:
+            changes["steps"] = (*s.steps, (done, message["train_loss"]))
+        if "snapshot" in message:
+            when = f"after epoch {epoch}" if message["test_mse"] is not None else f"epoch {done:.2f}"
             # keep each epoch's end, and only the latest mid-epoch view
             kept = tuple(x for x in s.snapshots if x[0].startswith("after"))
-            changes["snapshots"] = (*kept, (when, images))
+            changes["snapshots"] = (*kept, (when, decode_images(message["snapshot"])))
         self._update(**changes)
 
     def _run(self) -> None:
-        config = TrainConfig(
-            latent_dim=self.key.latent_dim,
-            epochs=self.key.epochs,
-            seed=self.key.seed,
-            train_fraction=self.key.train_fraction,
-        )
+        request = {**asdict(self.key), "folder": str(self.folder)}
         try:
-            result = train(config, progress=self._on_progress, cancel=self._cancel)
-            if self._cancel.is_set():  # cancelled after the last batch: still honour it
-                raise TrainingCancelled("cancelled before saving")
-            path = save_checkpoint(result, self.folder)
-        except TrainingCancelled:
-            self._update(status=CANCELLED)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "core.train_worker", json.dumps(request)],
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+                preexec_fn=_stop_with_parent,
+            )
+            if self._cancel.is_set():  # cancelled while the process was starting
+                self._process.terminate()
+            end: dict = {"event": "failed", "error": "the training process ended without a word"}
+            for line in self._process.stdout:
+                message = json.loads(line)
+                if message["event"] == "progress":
+                    self._apply(message)
+                else:
+                    end = message
+            code = self._process.wait()
         except Exception as exc:  # a thread has nobody to raise to: record it for the page
             log.exception("training job %s failed", self.key.token)
             self._update(status=FAILED, error=f"{type(exc).__name__}: {exc}")
+            return
+        if end["event"] == "saved":
+            self._update(status=DONE, checkpoint=Path(end["path"]), fraction=1.0)
+        elif end["event"] == "cancelled" or (self._cancel.is_set() and code != 0):
+            self._update(status=CANCELLED)
         else:
-            self._update(status=DONE, checkpoint=path, fraction=1.0)
+            self._update(status=FAILED, error=end.get("error") or f"the training process exited with {code}")
+
+
+def _stop_with_parent() -> None:
+    """In the forked worker: SIGTERM (cancel, nothing saved) when the server that started it dies."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError):  # not Linux/glibc: the run then finishes and saves on its own
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def sample_digits() -> np.ndarray:

@@ -1,5 +1,7 @@
 """Faults: damaged files on disk are detected and redone, never served and never a crash."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -194,3 +196,44 @@ def test_sigkill_while_writing_the_rate_distortion_records_then_damage_both_redo
     assert len({r["method"] for r in records}) > 1  # the AE and the image codecs
     written.write_text(written.read_text()[: len(written.read_text()) // 2])  # torn on disk
     assert rd_records([8], n_images=12) == records  # recomputed, the same records
+
+
+KILLED_SERVER = """
+import time
+from core.jobs import JobRegistry, job_key
+
+job = JobRegistry().submit(job_key(6, 5, train_fraction=0.2))
+while not job.state().epoch:
+    time.sleep(0.1)
+print("training", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_server_killed_while_a_lab_run_trains_takes_the_run_with_it_unsaved(tmp_checkpoints):
+    """SIGKILL to the dashboard's process mid-training: its worker stops too, and writes nothing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from core.paths import REPO_ROOT
+
+    env = {**os.environ, "AECL_CHECKPOINT_DIR": str(tmp_checkpoints)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", KILLED_SERVER], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout.readline().strip() == "training"
+        tasks = Path(f"/proc/{server.pid}/task").iterdir()  # the worker is a child of the job's thread
+        (worker,) = [int(c) for t in tasks for c in (t / "children").read_text().split()]
+        server.send_signal(signal.SIGKILL)
+        server.wait(30)
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{worker}").exists(), "the training worker outlived the server"
+        assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
+    finally:
+        server.kill()
