@@ -316,7 +316,8 @@ def section_reliability() -> str:
         "2 cores as the server**, so the times a page sees include drawing N pages, which a classroom's browsers "
         "do on their own machines; Chromium runs at a lower CPU priority (nice 10) so that the server answers "
         "first. The server's page runs are its own side, logged by the server (ui.timing): from a page script "
-        "starting to its last element sent, waiting for the GIL and the cores included. "
+        "starting to its last element sent, waiting for the GIL and the cores included. The trainer's run is its "
+        "own worker process (core.train_worker): its cores and memory are not the server's. "
         + (f"{len(errors)} errors, the first: " + "; ".join(errors[:4]) + "." if errors else "No errors.")
         + "\n\nMedian per interaction, by interaction: "
         + "; ".join(
