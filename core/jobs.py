@@ -2,11 +2,12 @@
 
 Why a registry here and not in the page: Streamlit reruns a page script on every
 interaction, runs each browser session in its own thread, and forgets a session on
-reload; a training run takes minutes. So a job runs `core.train.train` in a worker process
-(`core.train_worker`: the CLI's situation, away from the server's GIL), a daemon thread
-folds its progress into a state, and the page only reads that state. The registry is keyed by what defines the
-model (latent size, epochs, seed, training fraction): a reload finds the same job again,
-and two sessions asking for the same model share one run instead of training it twice.
+reload; a training run takes minutes. So a job runs `core.train.train` in a worker
+process (`core.train_worker`: the CLI's situation, away from the server's GIL), a daemon
+thread folds its progress into a state, and the page only reads that state. The registry
+is keyed by what defines the model (latent size, epochs, seed, training fraction): a
+reload finds the same job again, and two sessions asking for the same model share one
+run instead of training it twice.
 
 On success the worker writes the checkpoint with `save_checkpoint`, the same call
 `python -m core.train` makes, so every view lists it at once. A cancelled or failed run

@@ -37,10 +37,13 @@ def image_rows(
     """Rows of digits (label, images (n, 28, 28) in [0, 1]) as one grey heatmap, labels on the left."""
     n_cols = max(len(images) for _, images in rows)
     step = SIDE + GAP
-    z = np.full((len(rows) * step - GAP, n_cols * step - GAP), np.nan, np.float32)
-    for r, (_, images) in enumerate(rows):
-        for c, image in enumerate(images):
-            z[r * step : r * step + SIDE, c * step : c * step + SIDE] = image
+    width = n_cols * step - GAP
+    strips = [
+        np.pad(tile_row(images, np.nan), ((0, 0), (0, width - len(images) * step + GAP)), constant_values=np.nan)
+        for _, images in rows
+    ]
+    gap = np.full((GAP, width), np.nan, np.float32)
+    z = np.vstack([part for strip in strips for part in (strip, gap)][:-1]).astype(np.float32)
     centres = lambda n: [i * step + SIDE / 2 - 0.5 for i in range(n)]  # noqa: E731
     fig = go.Figure(
         go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip", xgap=0, ygap=0)

@@ -60,8 +60,9 @@ def run(job: dict) -> int:
     def on_progress(p: Progress) -> None:
         message = {
             "event": "progress",
-            **{k: getattr(p, k) for k in ("epoch", "epochs", "batch", "batches", "train_loss", "test_mse")},
-            "elapsed_s": p.elapsed_s,
+            **{
+                k: getattr(p, k) for k in ("epoch", "epochs", "batch", "batches", "train_loss", "test_mse", "elapsed_s")
+            },
         }
         now = time.monotonic()
         if p.model is not None and (p.test_mse is not None or now - last_snapshot[0] >= SNAPSHOT_EVERY_S):

@@ -141,11 +141,7 @@ def charted_state(token: str, s: JobState) -> JobState:
     Between those the charts are sent unchanged, which the browser does not redraw."""
     key = f"lab_charted_{token}"
     shown, at = st.session_state.get(key, (None, 0.0))
-    fresh = (
-        shown is None
-        or not s.running
-        or time.monotonic() - at >= CHARTS_EVERY_S
-    )
+    fresh = shown is None or not s.running or time.monotonic() - at >= CHARTS_EVERY_S
     if fresh:
         st.session_state[key] = (s, time.monotonic())
         return s
