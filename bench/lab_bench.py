@@ -6,6 +6,9 @@
 - Training per epoch through the dashboard (started by clicking Start in Chromium, the
   live panel polling it) against `python -m core.train` on the same configuration.
 - A page switch (clicking in the sidebar) while a model trains, against the same switch idle.
+
+Chromium runs at a lower CPU priority here, as in the load test (bench.load_bench): a
+visitor's browser draws on the visitor's machine, not on the server's two cores.
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
     """One server on a copy of the checkpoints: a watched run (per-epoch times), then switches idle and busy."""
     from playwright.sync_api import sync_playwright
 
+    from bench.load_bench import browser_yields_to_server
     from tests.browser import launch_chromium, streamlit_server, wait_for_app
 
     tmp = Path(tempfile.mkdtemp(prefix="lab-bench-"))
@@ -161,6 +165,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
     try:
         with streamlit_server(env={"AECL_CHECKPOINT_DIR": str(folder)}) as url, sync_playwright() as p:
             browser = launch_chromium(p)
+            browser_yields_to_server()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             wait_for_app(page)

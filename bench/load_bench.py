@@ -151,7 +151,7 @@ async def _run(n_sessions: int, seconds: float, train: bool) -> dict:
         proc = started[0]
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            _browser_yields_to_server()
+            browser_yields_to_server()
             # One context: the pages share the HTTP cache and compiled scripts, as a class's browsers each
             # hold theirs; Streamlit keeps one session per page (per websocket), so they stay separate visitors.
             context = await browser.new_context(viewport=VIEWPORT, reduced_motion="reduce")
@@ -210,7 +210,7 @@ def _server_runs(run_log: Path) -> list[float]:
 BROWSER_NICENESS = 10
 
 
-def _browser_yields_to_server() -> None:
+def browser_yields_to_server() -> None:
     """Lower Chromium's CPU priority (its page processes, forked later, inherit it).
 
     In a classroom the browsers run on the students' machines and take nothing from the
