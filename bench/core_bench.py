@@ -107,6 +107,27 @@ def startup_times(repeats: int = 5) -> dict:
     return {"data_load_s": statistics.median(data_s), "first_model_s": statistics.median(model_s)}
 
 
+#: One-cycle schedules the race also tries, shortest first: the recipe's epochs are its time budget.
+SHORT_SCHEDULES = (2, 3, 4, 5)
+
+
+def _race(config: TrainConfig, target: float, train_images, test_images) -> dict:
+    """Train `config` until an epoch's test MSE is at or below `target`; when and where it got there."""
+    reached: dict = {}
+
+    class Reached(Exception):
+        pass
+
+    def watch(p) -> None:
+        if p.test_mse is not None and p.test_mse <= target:
+            reached.update(epoch=p.epoch, elapsed_s=p.elapsed_s, test_mse=p.test_mse)
+            raise Reached
+
+    with contextlib.suppress(Reached):
+        train(config, progress=watch, train_images=train_images, test_images=test_images)
+    return reached
+
+
 def quality_and_time_to_quality(race_dims=(8, 39), baseline_dims=STUDY_LATENT_DIMS, epochs: int = 10) -> dict:
     """Baseline 10 epochs at each study level; our recipe raced against it at `race_dims`."""
     train_images, test_images = load_split("train").images, load_split("test").images
@@ -115,23 +136,18 @@ def quality_and_time_to_quality(race_dims=(8, 39), baseline_dims=STUDY_LATENT_DI
     for d in race_dims:
         target = baseline[d][-1]["test_mse"]
         base_time = baseline[d][-1]["elapsed_s"]
-        reached = {}
-
-        class Reached(Exception):
-            pass
-
-        def watch(p, target=target, reached=reached):
-            if p.test_mse is not None and p.test_mse <= target:
-                reached.update(epoch=p.epoch, elapsed_s=p.elapsed_s, test_mse=p.test_mse)
-                raise Reached
-
-        with contextlib.suppress(Reached):
-            train(TrainConfig(latent_dim=d), progress=watch, train_images=train_images, test_images=test_images)
+        shipped = _race(TrainConfig(latent_dim=d), target, train_images, test_images)
+        short = {}
+        for epochs in SHORT_SCHEDULES:  # shortest first: the first one that gets there is the answer
+            config = TrainConfig(latent_dim=d, epochs=epochs)
+            short = {"schedule_epochs": epochs, **_race(config, target, train_images, test_images)}
+            if "elapsed_s" in short:
+                break
         race[d] = {
             "baseline_mse": target,
             "baseline_s": base_time,
-            **reached,
-            "ratio": reached.get("elapsed_s", float("inf")) / base_time,
+            "shipped": {**shipped, "ratio": shipped.get("elapsed_s", float("inf")) / base_time},
+            "short": {**short, "ratio": short.get("elapsed_s", float("inf")) / base_time},
         }
     quality = []
     for d in sorted(set(baseline_dims) | set(available_latent_dims()) & set(STUDY_LATENT_DIMS)):

@@ -48,6 +48,30 @@ def test_a_few_training_steps_lower_the_loss(small_mnist):
     assert len(seen) == 2 * (2000 // 64 + 1) + 2
 
 
+@pytest.mark.parametrize("linear_path", [True, False])
+def test_an_untrained_model_starts_from_the_mean_digit(small_mnist, linear_path):
+    """Without it a fresh model draws uniform grey, worse than an all-black image; the lab's quick runs showed that."""
+    train_images, test_images = small_mnist
+    x_train = torch.from_numpy(train_images[:, None] / 255.0).float()
+    x_test = torch.from_numpy(test_images[:, None] / 255.0).float()
+    torch.manual_seed(0)
+    fresh = AutoEncoder(ModelConfig(8, linear_path=linear_path))
+    started = AutoEncoder(ModelConfig(8, linear_path=linear_path))
+    started.decoder.start_at_mean(x_train.mean(0))
+    all_black = float((x_test**2).mean())
+    assert mean_mse(started, x_test) < all_black < mean_mse(fresh, x_test)
+    if linear_path:  # a bias per pixel: the mean digit's shape, not only its brightness
+        mean_digit = float(((x_test - x_train.mean(0)) ** 2).mean())
+        assert mean_mse(started, x_test) < 1.2 * mean_digit
+
+
+def test_a_few_steps_on_a_few_digits_already_beat_an_all_black_image(small_mnist):
+    train_images, test_images = small_mnist
+    result = train(tiny_config(epochs=1), train_images=train_images[:300], test_images=test_images)
+    x_test = torch.from_numpy(test_images[:, None] / 255.0).float()
+    assert result.history[-1]["test_mse"] < float((x_test**2).mean())
+
+
 def test_training_is_deterministic_for_a_seed(small_mnist):
     train_images, test_images = small_mnist
     a = train(tiny_config(epochs=1, seed=3), train_images=train_images[:500], test_images=test_images[:100])
