@@ -82,7 +82,7 @@ def section_training() -> str:
         )
         + (
             f"\n\nRebuilding the four study levels took **{total / 60:.1f} min** of training wall time "
-            "(sum of the shipped checkpoints' recorded times, while other work shared the 2 cores; target ≤ 30 min). "
+            "(sum of the shipped checkpoints' recorded times; target ≤ 30 min). "
             f"From the per-epoch times measured now on an otherwise idle machine, the same rebuild is "
             f"**{estimate / 60:.1f} min** of training steps (plus ~2 s of test evaluation per epoch). "
             "Per-epoch figures are medians "
