@@ -25,7 +25,9 @@ import os
 import shutil
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -225,7 +227,7 @@ def browser_yields_to_server() -> None:
 
 
 class CpuMeter:
-    """Cores used by the server and by Chromium over a run, from /proc, sampled every second.
+    """Cores used by the server, by Chromium and by lab training workers over a run, from /proc, sampled each second.
 
     Sampled, not read at the ends: Chromium's page processes exit when their pages close,
     taking their CPU counters with them."""
@@ -244,7 +246,15 @@ class CpuMeter:
             except OSError:  # a process that ended while we looked
                 continue
             pid = int(stat.parent.name)
-            who = "server" if pid == self.server_pid else "browser" if b"chromium" in cmdline else None
+            who = (
+                "server"
+                if pid == self.server_pid
+                else "browser"
+                if b"chromium" in cmdline
+                else "trainer"
+                if b"core.train_worker" in cmdline
+                else None
+            )
             if who:
                 used = (int(fields[11]) + int(fields[12])) / ticks
                 first = self.seen[pid][1] if pid in self.seen else (used if self._first else 0.0)
@@ -260,6 +270,25 @@ class CpuMeter:
 
     def seconds(self, who: str) -> float:
         return sum(last - first for w, first, last in self.seen.values() if w == who)
+
+    @contextlib.contextmanager
+    def sampling(self) -> Iterator[CpuMeter]:
+        """Sample every second in a thread for the duration of a `with` (for synchronous callers)."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(1.0):
+                self.sample()
+
+        self.sample()
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+            self.sample()
 
 
 def _peak_rss_kib(pid: int) -> int:
