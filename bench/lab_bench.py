@@ -29,6 +29,7 @@ import numpy as np
 
 from core.checkpoints import CheckpointPaths
 from core.jobs import CHARTS_EVERY_S, POLL_S
+from core.levels import MAX_LATENT_DIM
 from core.paths import REPO_ROOT
 from core.store import available_latent_dims
 
@@ -36,9 +37,11 @@ EXPLORER = str(REPO_ROOT / "pages" / "latent_explorer.py")
 #: The configuration both trainers run: a size not shipped, 10 % of the digits (the lab's default share), and
 #: enough epochs that the median per-epoch time is not set by the first (the page drawn after Start lands in it).
 BENCH_DIM, BENCH_EPOCHS, BENCH_FRACTION = 20, 6, 0.1
-#: CLI and lab runs alternate this many times (sizes BENCH_DIM, BENCH_DIM + 1, ...), so load on the shared machine
-#: falls on both sides alike.
-ROUNDS = 5
+#: Rounds of a CLI run, a watched lab run and an unwatched one (unshipped sizes from BENCH_DIM up), in turn and in
+#: reverse order every other round, so load on the shared machine, and its drift, falls on every side alike.
+ROUNDS = 6
+#: Paired phases during one long run: the browser on Home, then watching the lab, this many times, each this long.
+WATCH_PHASES, WATCH_PHASE_S = 3, 15
 SWITCH_PAGES = [("Reconstructions", "Original vs reconstructed digits"), ("Per-digit error", "Error per digit")]
 
 
@@ -162,6 +165,12 @@ def _metered(server_pid: int, into: dict[str, float]) -> Iterator[None]:
         into[who] = into.get(who, 0.0) + meter.seconds(who)
 
 
+def _unshipped_sizes(n: int) -> list[int]:
+    """`n` latent sizes from BENCH_DIM up with no checkpoint yet (the lab asks before replacing one)."""
+    shipped = set(available_latent_dims())
+    return [d for d in range(BENCH_DIM, MAX_LATENT_DIM + 1) if d not in shipped][:n]
+
+
 def dashboard_training_and_switches(switches: int = 7) -> dict:
     """One server on a copy of the checkpoints: a watched run (per-epoch times), then switches idle and busy."""
     from playwright.sync_api import sync_playwright
@@ -179,6 +188,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
     cli, dashboard, unwatched = [], [], []
     cores: dict[str, dict[str, float]] = {"watched": {}, "unwatched": {}}  # who -> CPU seconds, and "wall"
     started: list = []
+    phases: dict[str, list[float]] = {"home": [], "lab": []}  # cores the training worker got, per phase
 
     def metered(phase: str):
         return _metered(started[0].pid, cores[phase])
@@ -196,25 +206,45 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
             _switches(page, 2)  # warm the two pages' caches
             idle = _switches(page, switches)
 
-            for r in range(ROUNDS):  # the CLI; the same run watched in the lab; and started, then left
-                d = BENCH_DIM + 2 * r
+            def run_cli(d: int) -> None:
                 cli.append(_cli_epochs(cli_folder, d))
+
+            def run_watched(d: int) -> None:
                 with metered("watched"):
                     _start_in_lab(page, url, d, BENCH_EPOCHS)
                     page.get_by_text(f"Done: d={d}", exact=False).wait_for(timeout=900_000)
                 dashboard.append(_per_epoch_s(CheckpointPaths.for_latent_dim(d, folder).meta))
+
+            def run_unwatched(d: int) -> None:
                 with metered("unwatched"):
-                    _start_in_lab(page, url, d + 1, BENCH_EPOCHS)
+                    _start_in_lab(page, url, d, BENCH_EPOCHS)
                     page.goto(url)  # Home: no live panel polling, no charts for Chromium to redraw
-                    meta = CheckpointPaths.for_latent_dim(d + 1, folder).meta
+                    meta = CheckpointPaths.for_latent_dim(d, folder).meta
                     while not meta.is_file():
                         time.sleep(0.5)
                 unwatched.append(_per_epoch_s(meta))
 
-            _start_in_lab(page, url, BENCH_DIM + 2 * ROUNDS, 30)  # long enough to outlast the switches
+            sizes = _unshipped_sizes(2 * ROUNDS + 1)
+            for r in range(ROUNDS):  # the CLI; the same run watched in the lab; one started, then left
+                d = sizes[2 * r]
+                runs = [(run_cli, d), (run_watched, d), (run_unwatched, sizes[2 * r + 1])]
+                for run, size in runs if r % 2 == 0 else reversed(runs):  # ABC CBA: a drifting machine cancels out
+                    run(size)
+
+            _start_in_lab(page, url, sizes[-1], 40)  # long enough to outlast what follows
+            lab_url = page.url  # carries ?job=: a reload finds the run
             page.wait_for_timeout(3000)  # past data loading: the run is in its training steps
             busy = _switches(page, switches)
-            page.goto(f"{url}/model-lab")  # the reloaded page finds the run; cancel it
+            for i in range(2 * WATCH_PHASES):  # Home and the watched lab in turn, during one run
+                phase = "home" if i % 2 == 0 else "lab"
+                page.goto(url if phase == "home" else lab_url)
+                wait_for_app(page)
+                page.wait_for_timeout(1000)
+                used: dict[str, float] = {}
+                with _metered(started[0].pid, used):
+                    page.wait_for_timeout(WATCH_PHASE_S * 1000)
+                phases[phase].append(used["trainer"] / used["wall"])
+            page.goto(lab_url)
             page.get_by_role("button", name="Cancel").click()
             page.get_by_text("Cancelled", exact=False).wait_for(timeout=60_000)
             browser.close()
@@ -229,6 +259,8 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
             for phase, used in cores.items()
         },
         "median_round_ratio": statistics.median(round_ratios),
+        "phase_cores": phases,
+        "phase_ratio": statistics.median(phases["home"]) / statistics.median(phases["lab"]),
         "unwatched_s_per_epoch": statistics.median(unwatched_all),
         "unwatched_ratio": statistics.median(unwatched_all) / statistics.median(cli_all),
         "unwatched_all": [[round(x, 2) for x in u] for u in unwatched],
@@ -292,6 +324,14 @@ def section() -> str:
             "≤ 1.1",
             ok(t["median_round_ratio"] <= 1.1),
         ],
+        [
+            f"training worker's cores with the browser on Home / watching the lab, {WATCH_PHASES} paired "
+            f"{WATCH_PHASE_S} s phases during one run (a slowdown from watching, free of the machine's drift)",
+            f"{t['phase_ratio']:.3f} ({statistics.median(t['phase_cores']['home']):.2f} / "
+            f"{statistics.median(t['phase_cores']['lab']):.2f})",
+            "",
+            "",
+        ],
         *[
             [
                 f"cores used while a lab run trains, {phase}: training worker / server / Chromium (of 2)",
@@ -331,7 +371,8 @@ def section() -> str:
         + "\n\nSlider: AppTest reruns the whole explorer script (model picker, card, sliders, decode, figure, "
         "interpolation strip), so it is an upper bound; in a browser a slider move reruns only the sliders' "
         "fragment. Training: per-epoch times come from each checkpoint's recorded history (training steps and "
-        f"the per-epoch test evaluation, data loading excluded); CLI and lab runs alternate, {ROUNDS} rounds "
+        f"the per-epoch test evaluation, data loading excluded); CLI, watched and unwatched lab runs take turns, "
+        f"{ROUNDS} rounds, every other one in reverse order "
         f"(per-round ratios {t['round_ratios']}). CLI epochs (s): {t['cli_all']}; lab epochs, watched (s): "
         f"{t['dashboard_all']}; not watched (s): {t['unwatched_all']}. Watching means Chromium, on the same two "
         "cores as the training (a visitor's own browser would not be), keeps the lab open: the live panel polls every "
