@@ -216,10 +216,18 @@ def per_digit_bars(stats_by_level: dict[int, GroupStats], value: str, sort_by_er
 
 
 def _source_symbols(source: np.ndarray) -> str | list[str]:
-    """Circles for originals, crosses for reconstructions; one symbol for a one-source trace
-    (a 4,000-long list of symbols costs the browser more than the points themselves)."""
-    symbols = np.where(source == 0, "circle", "x")
+    """Rings for originals, crosses for reconstructions; one symbol for a one-source trace
+    (a 4,000-long list of symbols costs the browser more than the points themselves).
+
+    Rings, not dots: a good reconstruction lands on its original, and a filled dot drawn
+    under a cross vanishes, so the map looked all red. A cross inside a ring shows both."""
+    symbols = np.where(source == 0, "circle-open", "x")
     return str(symbols[0]) if len(symbols) and (symbols == symbols[0]).all() else symbols.tolist()
+
+
+def _source_size(source: np.ndarray) -> int:
+    """A ring a little larger than a cross, so a cross fits inside it."""
+    return 8 if (source == 0).all() else 5 if (source == 1).all() else 7
 
 
 def embedding_scatter(
@@ -246,7 +254,9 @@ def embedding_scatter(
                 y=xy[idx, 1],
                 mode="markers",
                 name=name,
-                marker=dict(color=color, size=5, opacity=0.55, symbol=_source_symbols(source[idx])),
+                marker=dict(
+                    color=color, size=_source_size(source[idx]), opacity=0.6, symbol=_source_symbols(source[idx])
+                ),
                 customdata=np.stack([labels[idx], test_index[idx], source[idx], idx], axis=1),
                 hovertemplate="digit %{customdata[0]}<br>test #%{customdata[1]}<extra>" + name + "</extra>",
             )

@@ -55,3 +55,15 @@ def test_typed_indices_are_parsed(text, expected):
 def test_bad_typed_indices_get_a_message(text):
     with pytest.raises(ValueError):
         parse_indices(text)
+
+
+def test_a_reconstruction_on_top_of_its_original_leaves_both_visible():
+    """A good reconstruction lands on its original: a filled dot under a cross would vanish."""
+    from core.figures import embedding_scatter
+
+    xy = np.zeros((4, 2))  # every point in one spot
+    source, labels = np.array([0, 0, 1, 1]), np.array([3, 5, 3, 5])
+    fig = embedding_scatter(xy, source, labels, np.array([0, 1, 0, 1]), "source", "t", "t-SNE")
+    original, reconstruction = (t.marker for t in fig.data)
+    assert original.symbol.endswith("-open")  # a ring: see-through in the middle
+    assert original.size > reconstruction.size  # the cross fits inside the ring
