@@ -232,6 +232,9 @@ class CpuMeter:
     Sampled, not read at the ends: Chromium's page processes exit when their pages close,
     taking their CPU counters with them."""
 
+    #: Who a process is, by a mark in its command line (the server is known by its pid).
+    MARKS = (("browser", b"chromium"), ("trainer", b"core.train_worker"))
+
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
         self.seen: dict[int, tuple[str, float, float]] = {}  # pid -> (who, first seconds, last seconds)
@@ -246,15 +249,7 @@ class CpuMeter:
             except OSError:  # a process that ended while we looked
                 continue
             pid = int(stat.parent.name)
-            who = (
-                "server"
-                if pid == self.server_pid
-                else "browser"
-                if b"chromium" in cmdline
-                else "trainer"
-                if b"core.train_worker" in cmdline
-                else None
-            )
+            who = "server" if pid == self.server_pid else next((w for w, m in self.MARKS if m in cmdline), None)
             if who:
                 used = (int(fields[11]) + int(fields[12])) / ticks
                 first = self.seen[pid][1] if pid in self.seen else (used if self._first else 0.0)
