@@ -136,7 +136,8 @@ def quality_and_time_to_quality(race_dims=(8, 39), baseline_dims=STUDY_LATENT_DI
     for d in race_dims:
         target = baseline[d][-1]["test_mse"]
         base_time = baseline[d][-1]["elapsed_s"]
-        shipped = _race(TrainConfig(latent_dim=d), target, train_images, test_images)
+        shipped_config = TrainConfig(latent_dim=d)
+        shipped = {"schedule_epochs": shipped_config.epochs, **_race(shipped_config, target, train_images, test_images)}
         short = {}
         for epochs in SHORT_SCHEDULES:  # shortest first: the first one that gets there is the answer
             config = TrainConfig(latent_dim=d, epochs=epochs)

@@ -129,7 +129,6 @@ def section_startup() -> str:
 
 def section_quality() -> str:
     from bench.core_bench import SHORT_SCHEDULES, quality_and_time_to_quality
-    from core.train import TrainConfig
 
     q = quality_and_time_to_quality()
     rows = [
@@ -157,7 +156,7 @@ def section_quality() -> str:
         ]
         for d, r in q["race"].items()
         for label, o in (
-            (f"shipped schedule ({TrainConfig.epochs} epochs)", r["shipped"]),
+            (f"shipped schedule ({r['shipped']['schedule_epochs']} epochs)", r["shipped"]),
             (f"short schedule ({r['short'].get('schedule_epochs')} epochs)", r["short"]),
         )
     ]

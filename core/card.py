@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.checkpoints import read_meta
 from core.levels import N_PIXELS, compression_pct, latent_bytes
+from core.model import ACTIVATIONS, ModelConfig
 
 
 def _duration(seconds: float | None) -> str:
@@ -17,6 +18,32 @@ def _duration(seconds: float | None) -> str:
         return "not recorded"
     minutes, s = divmod(round(seconds), 60)
     return f"{minutes} min {s} s" if minutes else f"{s} s"
+
+
+def network_text(config: ModelConfig) -> str:
+    """One line on how the network is built: models of two recipes can sit side by side on the error curve."""
+    c1, c2 = config.channels
+    parts = [f"convolutions {c1}/{c2} wide", ACTIVATIONS[config.activation].__name__]
+    if config.res_blocks:
+        parts.append(f"{config.res_blocks} residual block{'s' if config.res_blocks > 1 else ''} each side")
+    parts.append(f"hidden layer {config.hidden}" if config.hidden else "no hidden layer")
+    if config.linear_path:
+        parts.append("linear path")
+    return ", ".join(parts)
+
+
+def network_of(latent_dim: int, folder: Path | None = None) -> ModelConfig:
+    """The network a checkpoint was built as, read from its sidecar (legacy fields as they were)."""
+    return ModelConfig.from_dict(read_meta(latent_dim, folder)["model"])
+
+
+def trained_on_an_earlier_network(latent_dims: list[int], folder: Path | None = None) -> list[int]:
+    """The sizes whose checkpoint was built differently from what `make checkpoints` would build today.
+
+    The error curve mixes them with today's models; a visitor comparing neighbouring points
+    should know that part of a step between them is the network, not the latent size.
+    """
+    return [d for d in latent_dims if network_of(d, folder) != ModelConfig(latent_dim=d)]
 
 
 def model_card(latent_dim: int, folder: Path | None = None) -> list[tuple[str, str]]:
@@ -29,6 +56,7 @@ def model_card(latent_dim: int, folder: Path | None = None) -> list[tuple[str, s
     return [
         ("latent dims", f"{latent_dim} (compression {compression_pct(latent_dim):.1f} %)"),
         ("parameters", f"{meta.get('n_parameters', 0):,}"),
+        ("network", network_text(ModelConfig.from_dict(meta["model"])) if meta.get("model") else "not recorded"),
         ("bytes per image", f"{b32:,} as float32 · {b16:,} as float16 · {b8:,} as 8-bit (raw digit: {N_PIXELS})"),
         ("epochs", str(train.get("epochs", "not recorded"))),
         ("training data", "all 60,000 digits" if fraction >= 1 else f"{fraction:.1%} of the 60,000 digits"),

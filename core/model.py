@@ -1,36 +1,44 @@
 """The convolutional auto-encoder, parameterised by `latent_dim`.
 
-Data flow (28x28 digit in, 28x28 digit out; c1, c2 = 32, 64; h = 256 when d < 256):
+Data flow (28x28 digit in, 28x28 digit out; c1, c2 = 32, 48; h = 256 when d < 256):
 
-    x ─┬─ Conv↓(1→c1) ─ Conv↓(c1→c2) ─ flatten ─ [Linear(→h) ─ BN ─ ReLU] ─ Linear(→d) ─┐
-       └──────────────── Linear(784→d)   (linear path) ─────────────────────────────────┴─ + ─ z (d)
-    z ─┬─ [Linear(→h) ─ BN ─ ReLU] ─ Linear(→c2·7·7) ─ ConvT↑(c2→c1) ─ ConvT↑(c1→1) ─┐
-       └──────────────── Linear(d→784)   (linear path) ───────────────────────────────┴─ + ─ sigmoid
+    x ─┬─ Conv↓(1→c1) ─ Conv↓(c1→c2) ─ Res ─ flatten ─ [Linear(→h) ─ BN ─ SiLU] ─ Linear(→d) ─┐
+       └──────────────── Linear(784→d)   (linear path) ───────────────────────────────────────┴─ + ─ z (d)
+    z ─┬─ [Linear(→h) ─ BN ─ SiLU] ─ Linear(→c2·7·7) ─ Res ─ ConvT↑(c2→c1) ─ ConvT↑(c1→1) ─┐
+       └──────────────── Linear(d→784)   (linear path) ─────────────────────────────────────┴─ + ─ sigmoid
 
-Every convolution is 3x3, stride 2, followed by BatchNorm and ReLU (except the last).
+Every strided convolution is 3x3, stride 2, followed by BatchNorm and SiLU (except the
+last). Res is x + SiLU(BN(Conv3x3(x))) at the 7x7 stage.
 
-What we chose, and why (each measured on this 2-core CPU; figures in bench/results.md):
+What we chose, and why. Quality was searched on a lent GPU (fp32, 14 epochs, the same
+code; the CPU reproduces its figures within ~1 %) and cost measured on this 2-core CPU;
+bench/recipe_search.md has every run. The budget is the core issue's: the four study
+levels rebuild in 30 minutes here.
 
-- The plain baseline's widths (32, 64). Wider convolutions cost more per epoch than they
-  win back in a 30-minute budget for four models: (64, 128) is 2.2x slower per epoch,
-  a full-resolution 28x28 stage 2.6x.
+- SiLU instead of ReLU: at 14 epochs 8-9 % lower error at d=39 and d=78 (0.00221 vs
+  0.00241, 0.00118 vs 0.00128), 2 % at d=8, for no measurable time on this CPU.
+- One residual 3x3 convolution at the 7x7 stage in the encoder and in the decoder, with
+  the second stage 48 channels wide instead of 64. The residual blocks are what moved the
+  narrow codes (d=8: 0.01230 → 0.01138 with 64 channels) but cost 1.4-1.7x per step at 64
+  channels; at 48 they cost ~1.2x the old network, for an error 2-3 % above the 64-channel
+  version's (14 epochs: d=8 0.01166, d=39 0.00204, d=78 0.00110).
+  Measured and left out at the same or lower quality per second: a depthwise or
+  bottleneck residual block (fewer FLOPs, but more small ops: 1.4x per step on this CPU),
+  a residual block at 14x14, an extra 28x28 decoder stage, 4x4 transposed kernels, wider
+  convolutions (48, 96), a 512-wide or 128-wide hidden layer, batch 64 or 256, a peak
+  rate of 2e-2 (diverged at d=78), no weight decay, Adam's beta2 0.99, a shorter warm-up,
+  and simply training longer (40 epochs of the old network: d=8 0.01212).
 - BatchNorm after every convolution, AdamW and a one-cycle learning rate (peak 1e-2, or
-  3e-3 for codes of 256+ dims, batch 128, 14 epochs). This is what buys quality per
-  second: the baseline's fixed Adam 1e-3 without normalisation needs several times more
-  epochs for the same error. Training is update-limited (train and test error stay
-  level), so the peak rate matters most: at
-  d=39 after 4 epochs, 3e-3 gave 0.00370, 1e-2 0.00305 (batch 64 at 6e-3: 0.00295, but a
-  batch-64 epoch costs 15-30 % more here). Over 15 epochs 1e-2 reached 0.00241 at d=39 and
-  0.0123 at d=8, where the earlier 3e-3 recipe had 0.00276 and 0.0135 after 11. Wide
-  codes skip the BatchNorm'd hidden layer, and at 1e-2 their linear maps diverged (d=392:
-  0.0016 after 2 epochs, 0.013 after 4), hence their lower peak.
+  3e-3 for codes of 256+ dims; batch 128; core/train.py sets the epochs). This is what
+  buys quality per second: the baseline's fixed Adam 1e-3 without normalisation needs
+  several times more epochs for the same error. Training is update-limited (train and
+  test error stay level), so the peak rate matters most: at d=39 after 4 epochs, 3e-3
+  gave 0.00370, 1e-2 0.00305. Wide codes skip the BatchNorm'd hidden layer, and at 1e-2
+  their linear maps diverged (d=392: 0.0016 after 2 epochs, 0.013 after 4), hence their
+  lower peak.
 - The decoder starts at the mean digit (`Decoder.start_at_mean`): its output biases are
   set so that an untrained model draws the average training digit (error ~0.07) rather
   than uniform grey (~0.2, worse than black). It matters most for the lab's quick runs.
-- Measured and left out: SiLU instead of ReLU (3 % lower error at d=8 after 4 epochs for
-  5 % more time), a 512-wide hidden layer (1 % for 28 %), an extra 28x28 decoder stage
-  (8 % for 26 %: at equal time, worse), BCE loss (3 %), weight averaging (EMA: no gain at
-  the end of a one-cycle schedule), torch.compile (slower on this CPU).
 - A hidden MLP layer (256 wide) around narrow codes. At d=8 the error is set by how well
   the decoder can turn 8 numbers into strokes; a dense layer is the cheapest capacity on
   a CPU (GEMM) and cut the d=8 test error by ~8 % at equal epochs (0.0170 vs 0.0186 after 5).
@@ -43,6 +51,9 @@ What we chose, and why (each measured on this 2-core CPU; figures in bench/resul
   0.00038. The latent is still the only path from encoder to decoder.
 - Channels-last memory layout: ~15 % faster convolutions on this CPU, same numbers.
 - Sigmoid output and MSE loss, as in the study.
+
+Checkpoints trained before SiLU and the residual blocks (ReLU, channels 32/64) still load:
+`ModelConfig.from_dict` reads a missing field as what those models were built with.
 """
 
 from __future__ import annotations
@@ -59,14 +70,22 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 HIDDEN_WIDTH = 256
 
 
+#: What a checkpoint that predates a field was built with: its JSON lacks the field, and reading it back must
+#: rebuild the network it was trained as (ReLU, no residual blocks), not today's default.
+LEGACY_DEFAULTS = {"activation": "relu", "res_blocks": 0}
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+
+
 @dataclass
 class ModelConfig:
     """Everything needed to rebuild the network; stored in every checkpoint's JSON."""
 
     latent_dim: int
-    channels: tuple[int, int] = (32, 64)
+    channels: tuple[int, int] = (32, 48)
     hidden: int | None = None  # MLP width between conv features and latent; None: HIDDEN_WIDTH if narrower codes
     linear_path: bool = True
+    activation: str = "silu"
+    res_blocks: int = 1  # residual 3x3 convolutions at 7x7, in the encoder and again in the decoder
 
     def __post_init__(self) -> None:
         check_latent_dim(self.latent_dim)
@@ -75,6 +94,10 @@ class ModelConfig:
         self.channels = tuple(int(c) for c in self.channels)
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths, got {self.channels}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        if not 0 <= self.res_blocks <= 8:
+            raise ValueError(f"res_blocks must be between 0 and 8, got {self.res_blocks}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -83,32 +106,46 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
-        known = {k: d[k] for k in ("latent_dim", "channels", "hidden", "linear_path") if k in d}
+        fields = ("latent_dim", "channels", "hidden", "linear_path", "activation", "res_blocks")
+        known = {k: d.get(k, LEGACY_DEFAULTS.get(k)) for k in fields if k in d or k in LEGACY_DEFAULTS}
         return cls(**known)
 
 
-def _conv(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
+def _conv(c_in: int, c_out: int, act: type[nn.Module]) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out), act())
 
 
-def _deconv(c_in: int, c_out: int) -> nn.Sequential:
+def _deconv(c_in: int, c_out: int, act: type[nn.Module]) -> nn.Sequential:
     return nn.Sequential(
         nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=1, bias=False),
         nn.BatchNorm2d(c_out),
-        nn.ReLU(),
+        act(),
     )
+
+
+class Residual(nn.Module):
+    """x + act(BN(conv3x3(x))) at the 7x7 stage: spatial capacity where it is cheapest (49 positions)."""
+
+    def __init__(self, channels: int, act: type[nn.Module]) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels), act()
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
 
 
 class Encoder(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         c1, c2 = config.channels
-        self.features = nn.Sequential(_conv(1, c1), _conv(c1, c2), nn.Flatten())
+        act = ACTIVATIONS[config.activation]
+        res = [Residual(c2, act) for _ in range(config.res_blocks)]
+        self.features = nn.Sequential(_conv(1, c1, act), _conv(c1, c2, act), *res, nn.Flatten())
         h = config.hidden
         self.to_latent = (
-            nn.Sequential(
-                nn.Linear(c2 * 49, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Linear(h, config.latent_dim)
-            )
+            nn.Sequential(nn.Linear(c2 * 49, h, bias=False), nn.BatchNorm1d(h), act(), nn.Linear(h, config.latent_dim))
             if h
             else nn.Linear(c2 * 49, config.latent_dim)
         )
@@ -127,20 +164,22 @@ class Decoder(nn.Module):
         super().__init__()
         c1, c2 = config.channels
         self.c2 = c2
+        act = ACTIVATIONS[config.activation]
         h = config.hidden
         self.from_latent = (
             nn.Sequential(
                 nn.Linear(config.latent_dim, h, bias=False),
                 nn.BatchNorm1d(h),
-                nn.ReLU(),
+                act(),
                 nn.Linear(h, c2 * 49),
-                nn.ReLU(),
+                act(),
             )
             if h
-            else nn.Sequential(nn.Linear(config.latent_dim, c2 * 49), nn.ReLU())
+            else nn.Sequential(nn.Linear(config.latent_dim, c2 * 49), act())
         )
+        res = [Residual(c2, act) for _ in range(config.res_blocks)]
         self.upsample = nn.Sequential(
-            _deconv(c2, c1), nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1)
+            *res, _deconv(c2, c1, act), nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1)
         )
         self.linear_path = nn.Linear(config.latent_dim, N_PIXELS) if config.linear_path else None
 

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from core.card import network_of, network_text, trained_on_an_earlier_network
 from core.curve import knee_of_records
+from core.model import ModelConfig
 from ui.widgets import cached_curve_records, page_guard, png_download
 
 st.title("Reconstruction error against compression")
@@ -43,6 +45,15 @@ if knee is not None:
         f"**The knee** is at about **{knee:.1f}%** compression: found with the Kneedle method on "
         "log-MSE — the point farthest below the straight line joining the curve's ends, i.e. where the "
         "error's relative growth takes off."
+    )
+
+earlier = trained_on_an_earlier_network(sorted(ae))
+if earlier:
+    st.caption(
+        f"d = {', '.join(str(d) for d in earlier)} were trained on an earlier network than the others "
+        f"({network_text(network_of(earlier[0]))}, against today's "
+        f"{network_text(ModelConfig(latent_dim=earlier[0]))}); "
+        "part of a step between neighbouring points can be the network. `make checkpoints` retrains all on today's."
     )
 
 with st.expander("All figures"):

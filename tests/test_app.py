@@ -74,6 +74,18 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
     assert sorted(values(fig["data"][0]["x"]).tolist()) == sorted(available_latent_dims())
 
 
+def test_error_curve_page_names_the_sizes_trained_on_an_earlier_network():
+    from core.card import trained_on_an_earlier_network
+
+    at = run_page("pages/error_curve.py")
+    earlier = trained_on_an_earlier_network(sorted(available_latent_dims()))
+    notes = [c.value for c in at.caption if "earlier network" in c.value]
+    assert len(notes) == (1 if earlier else 0)
+    if earlier:
+        assert f"d = {', '.join(str(d) for d in earlier)} were trained" in notes[0]
+        assert "ReLU" in notes[0] and "SiLU" in notes[0]
+
+
 def test_per_digit_page_switches_between_raw_and_ink_normalised():
     at = run_page("pages/per_digit.py")
     fig = figure(at)

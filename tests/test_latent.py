@@ -62,3 +62,30 @@ def test_model_card_reads_the_sidecar_and_counts_bytes_per_image():
     assert card["test MSE"] == f"{meta['metrics']['test_mse']:.6f}"
     assert card["epochs"] == str(meta["train"]["epochs"])
     assert card["parameters"] == f"{meta['n_parameters']:,}"
+    config = meta["model"]
+    assert f"{config['channels'][0]}/{config['channels'][1]} wide" in card["network"]
+    assert ("SiLU" in card["network"]) == (config.get("activation", "relu") == "silu")
+
+
+def test_the_network_line_tells_the_earlier_recipe_from_todays():
+    from core.card import network_text
+    from core.model import ModelConfig
+
+    today = network_text(ModelConfig(latent_dim=8))
+    earlier = network_text(ModelConfig.from_dict({"latent_dim": 8, "channels": [32, 64], "hidden": 256}))
+    assert "SiLU" in today and "1 residual block each side" in today and "32/48" in today
+    assert "ReLU" in earlier and "residual" not in earlier and "32/64" in earlier
+
+
+def test_sizes_trained_on_an_earlier_network_are_told_apart(small_mnist, tmp_checkpoints):
+    """The error curve flags them: a step between neighbouring points may be the network, not the size."""
+    from core.card import network_of, trained_on_an_earlier_network
+    from core.checkpoints import save_checkpoint
+    from core.model import ModelConfig
+    from core.train import TrainConfig, train
+
+    legacy = ModelConfig(latent_dim=3, channels=(32, 64), activation="relu", res_blocks=0)
+    for config in (TrainConfig(latent_dim=3, epochs=1, model=legacy), TrainConfig(latent_dim=6, epochs=1)):
+        save_checkpoint(train(config, train_images=small_mnist[0][:200], test_images=small_mnist[1][:50]))
+    assert trained_on_an_earlier_network([3, 6]) == [3]
+    assert network_of(3) == legacy and network_of(6) == ModelConfig(latent_dim=6)

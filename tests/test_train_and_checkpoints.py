@@ -113,6 +113,27 @@ def test_save_load_round_trip_is_exact(trained, tmp_checkpoints):
     assert not list(tmp_checkpoints.glob("*.tmp"))
 
 
+def test_a_checkpoint_from_before_silu_and_residual_blocks_still_loads_as_it_was_trained(small_mnist, tmp_checkpoints):
+    """Its JSON has no activation or res_blocks: reading those as today's defaults would build the wrong network."""
+    legacy = ModelConfig(latent_dim=5, channels=(32, 64), activation="relu", res_blocks=0)
+    config = TrainConfig(latent_dim=5, epochs=1, batch_size=64, model=legacy)
+    result = train(config, train_images=small_mnist[0][:300], test_images=small_mnist[1][:50])
+    save_checkpoint(result)
+    paths = CheckpointPaths.for_latent_dim(5)
+    meta = json.loads(paths.meta.read_text())
+    for field in ("activation", "res_blocks"):
+        del meta["model"][field], meta["train"]["model"][field]
+    paths.meta.write_text(json.dumps(meta))
+
+    model, _ = load_checkpoint(5)
+    assert model.config.activation == "relu" and model.config.res_blocks == 0
+    x = torch.rand(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(result.model.eval()(x), model(x))
+    today = ModelConfig(latent_dim=5)
+    assert (today.activation, today.res_blocks) == ("silu", 1)  # the legacy reading differs from the default
+
+
 def test_missing_checkpoint_names_the_command_to_train_it(tmp_checkpoints):
     with pytest.raises(CheckpointMissingError, match=r"python -m core.train --latent-dim 17"):
         load_checkpoint(17)
