@@ -56,7 +56,7 @@ def model_card(latent_dim: int, folder: Path | None = None) -> list[tuple[str, s
     return [
         ("latent dims", f"{latent_dim} (compression {compression_pct(latent_dim):.1f} %)"),
         ("parameters", f"{meta.get('n_parameters', 0):,}"),
-        ("network", network_text(ModelConfig.from_dict(meta["model"])) if meta.get("model") else "not recorded"),
+        ("network", network_text(ModelConfig.from_dict(meta["model"]))),  # read_meta has checked it parses
         ("bytes per image", f"{b32:,} as float32 · {b16:,} as float16 · {b8:,} as 8-bit (raw digit: {N_PIXELS})"),
         ("epochs", str(train.get("epochs", "not recorded"))),
         ("training data", "all 60,000 digits" if fraction >= 1 else f"{fraction:.1%} of the 60,000 digits"),
