@@ -15,7 +15,9 @@ writes nothing: `train` stops before returning, and the save itself is atomic. I
 server dies, the kernel sends the worker SIGTERM (PR_SET_PDEATHSIG): it stops unsaved.
 
 At most `max_running` jobs train at a time (one by default): on two CPU cores, two runs
-side by side would each take twice as long and make the dashboard sluggish.
+side by side would each take twice as long and make the dashboard sluggish. The worker
+also runs at a lower CPU priority (`WORKER_NICENESS`): when the server has a page to draw
+it gets the cores first, and when the server is idle the run trains as fast as the CLI.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ POLL_S = 5.0
 CHARTS_EVERY_S = 10.0
 #: Running-loss points kept per epoch for the live curve.
 STEPS_PER_EPOCH = 50
+#: How much lower the training worker's CPU priority is than the server's. At equal priority a run's two threads
+#: hold both cores and a page switch took ~2x its idle time (bench, lab section); niceness only matters while the
+#: server wants the CPU, so an unwatched run is not slowed.
+WORKER_NICENESS = 5
 
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 
@@ -152,6 +158,12 @@ class Job:
         if process is not None and process.poll() is None:
             process.terminate()  # SIGTERM: the worker stops at its next batch, without saving
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The training process's id while it exists (for the benchmarks and tests); None before it starts."""
+        process = self._process
+        return None if process is None else process.pid
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job has ended (for scripts and tests); True if it has."""
         if self._thread is not None:
@@ -197,7 +209,7 @@ class Job:
                 cwd=REPO_ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
-                preexec_fn=_stop_with_parent,
+                preexec_fn=_prepare_worker,
             )
             if self._cancel.is_set():  # cancelled while the process was starting
                 self._process.terminate()
@@ -221,12 +233,14 @@ class Job:
             self._update(status=FAILED, error=end.get("error") or f"the training process exited with {code}")
 
 
-def _stop_with_parent() -> None:
-    """In the forked worker: SIGTERM (cancel, nothing saved) when the server that started it dies."""
+def _prepare_worker() -> None:
+    """In the forked worker: yield the CPU to the server, and stop (SIGTERM: cancel, nothing saved) if it dies."""
     import contextlib
     import ctypes
+    import os
     import signal
 
+    os.nice(WORKER_NICENESS)
     with contextlib.suppress(OSError):  # not Linux/glibc: the run then finishes and saves on its own
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 

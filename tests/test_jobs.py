@@ -1,5 +1,6 @@
 """The lab's training jobs: background runs that save like the CLI, cancel cleanly, and are shared."""
 
+import os
 import threading
 import time
 
@@ -10,6 +11,7 @@ from core.jobs import (
     CANCELLED,
     DONE,
     MAX_EPOCHS,
+    WORKER_NICENESS,
     CheckpointExistsError,
     JobRegistry,
     JobRequestError,
@@ -57,6 +59,21 @@ def test_cancelling_leaves_no_partial_checkpoint(tmp_checkpoints):
     assert job.wait(60)
     assert job.state().status == CANCELLED
     assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
+
+
+def test_the_training_worker_yields_the_cpu_to_the_server(tmp_checkpoints):
+    """A page switch must not wait behind a run's two threads: the worker runs at a lower priority."""
+    job = JobRegistry().submit(job_key(6, 3, train_fraction=0.05))
+    deadline = time.monotonic() + 120
+    while job.state().fraction == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert job.state().running and job.worker_pid is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) == min(19, ours + WORKER_NICENESS) > ours
+    finally:
+        job.cancel()
+        assert job.wait(60)
 
 
 def test_two_concurrent_requests_for_the_same_model_produce_one_job(tmp_checkpoints):
