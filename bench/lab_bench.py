@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from core.checkpoints import CheckpointPaths
-from core.jobs import CHARTS_EVERY_S, POLL_S
+from core.jobs import CHARTS_EVERY_S, POLL_S, WORKER_NICENESS
 from core.levels import MAX_LATENT_DIM
 from core.paths import REPO_ROOT
 from core.store import available_latent_dims
@@ -283,6 +283,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
 
 def section() -> str:
     """bench/results/lab.md: the three targets of the issue, each with its measurement."""
+    from bench.load_bench import BROWSER_NICENESS
     from bench.run import _stamp, _table
 
     moves = [slider_move(d) for d in (8, 392)]
@@ -376,7 +377,9 @@ def section() -> str:
         f"(per-round ratios {t['round_ratios']}). CLI epochs (s): {t['cli_all']}; lab epochs, watched (s): "
         f"{t['dashboard_all']}; not watched (s): {t['unwatched_all']}. Watching means Chromium, on the same two "
         "cores as the training (a visitor's own browser would not be), keeps the lab open: the live panel polls every "
-        f"{POLL_S:g} s and redraws its loss curve at most every {CHARTS_EVERY_S:g} s. Page switches "
+        f"{POLL_S:g} s and redraws its loss curve at most every {CHARTS_EVERY_S:g} s. The lab's training worker "
+        f"runs at nice {WORKER_NICENESS} (the server at 0, Chromium at {BROWSER_NICENESS}), `python -m core.train` "
+        "at 0. Page switches "
         "alternate Reconstructions and Per-digit error by clicking the sidebar, timed until the page script "
         f"finishes; idle (s): {t['idle_all']}; while training (s): {t['busy_all']}.\n"
     )
