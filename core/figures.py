@@ -215,19 +215,17 @@ def per_digit_bars(stats_by_level: dict[int, GroupStats], value: str, sort_by_er
     return fig
 
 
-def _source_symbols(source: np.ndarray) -> str | list[str]:
-    """Rings for originals, crosses for reconstructions; one symbol for a one-source trace
-    (a 4,000-long list of symbols costs the browser more than the points themselves).
-
-    Rings, not dots: a good reconstruction lands on its original, and a filled dot drawn
-    under a cross vanishes, so the map looked all red. A cross inside a ring shows both."""
-    symbols = np.where(source == 0, "circle-open", "x")
-    return str(symbols[0]) if len(symbols) and (symbols == symbols[0]).all() else symbols.tolist()
+#: Originals as large translucent discs, reconstructions as small opaque dots drawn over them. A good
+#: reconstruction lands on its original, so same-size markers hid one behind the other (the map looked all red).
+#: Filled circles, not rings and crosses: WebGL open/x markers took Chromium ~0.5 s longer per draw of the 4,000
+#: points (sidebar revisit 1.46 s vs 0.98 s, bench/results.md's dashboard section).
+SOURCE_MARKERS = {0: dict(size=9, opacity=0.35), 1: dict(size=4, opacity=0.9)}
 
 
-def _source_size(source: np.ndarray) -> int:
-    """A ring a little larger than a cross, so a cross fits inside it."""
-    return 8 if (source == 0).all() else 5 if (source == 1).all() else 7
+def _source_marker(source: np.ndarray, key: str) -> float | list[float]:
+    """One value for a one-source trace, else one per point (the digit colouring mixes both sources)."""
+    values = np.array([SOURCE_MARKERS[int(s)][key] for s in source])
+    return float(values[0]) if len(values) and (values == values[0]).all() else values.tolist()
 
 
 def embedding_scatter(
@@ -255,7 +253,10 @@ def embedding_scatter(
                 mode="markers",
                 name=name,
                 marker=dict(
-                    color=color, size=_source_size(source[idx]), opacity=0.6, symbol=_source_symbols(source[idx])
+                    color=color,
+                    symbol="circle",
+                    size=_source_marker(source[idx], "size"),
+                    opacity=_source_marker(source[idx], "opacity"),
                 ),
                 customdata=np.stack([labels[idx], test_index[idx], source[idx], idx], axis=1),
                 hovertemplate="digit %{customdata[0]}<br>test #%{customdata[1]}<extra>" + name + "</extra>",
