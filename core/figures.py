@@ -224,7 +224,7 @@ SOURCE_MARKERS = {0: dict(size=9, opacity=0.35), 1: dict(size=4, opacity=0.9)}
 
 def _source_marker(source: np.ndarray, key: str) -> float | list[float]:
     """One value for a one-source trace, else one per point (the digit colouring mixes both sources)."""
-    values = np.array([SOURCE_MARKERS[int(s)][key] for s in source])
+    values = np.where(source == 0, SOURCE_MARKERS[0][key], SOURCE_MARKERS[1][key])
     return float(values[0]) if len(values) and (values == values[0]).all() else values.tolist()
 
 

@@ -160,7 +160,7 @@ class Job:
 
     @property
     def worker_pid(self) -> int | None:
-        """The training process's id while it exists (for the benchmarks and tests); None before it starts."""
+        """The training process's id (tests read its priority); None before it starts."""
         process = self._process
         return None if process is None else process.pid
 

@@ -50,11 +50,16 @@ def test_a_short_job_writes_a_valid_checkpoint(tmp_checkpoints):
     assert list_checkpoints(tmp_checkpoints) == [3]
 
 
-def test_cancelling_leaves_no_partial_checkpoint(tmp_checkpoints):
-    job = JobRegistry().submit(job_key(5, 3, train_fraction=0.05))
-    deadline = time.monotonic() + 120
+def _wait_until_training(job, timeout_s: float = 120) -> None:
+    """Until the worker has reported its first batch (or the timeout): then it is running, not starting."""
+    deadline = time.monotonic() + timeout_s
     while job.state().fraction == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_cancelling_leaves_no_partial_checkpoint(tmp_checkpoints):
+    job = JobRegistry().submit(job_key(5, 3, train_fraction=0.05))
+    _wait_until_training(job)
     job.cancel()
     assert job.wait(60)
     assert job.state().status == CANCELLED
@@ -64,9 +69,7 @@ def test_cancelling_leaves_no_partial_checkpoint(tmp_checkpoints):
 def test_the_training_worker_yields_the_cpu_to_the_server(tmp_checkpoints):
     """A page switch must not wait behind a run's two threads: the worker runs at a lower priority."""
     job = JobRegistry().submit(job_key(6, 3, train_fraction=0.05))
-    deadline = time.monotonic() + 120
-    while job.state().fraction == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_training(job)
     try:
         assert job.state().running and job.worker_pid is not None
         ours = os.getpriority(os.PRIO_PROCESS, 0)
