@@ -24,8 +24,14 @@ def network_text(config: ModelConfig) -> str:
     """One line on how the network is built: models of two recipes can sit side by side on the error curve."""
     c1, c2 = config.channels
     parts = [f"convolutions {c1}/{c2} wide", ACTIVATIONS[config.activation].__name__]
+    kind = "bottleneck " if config.res_kind == "bottleneck" else ""
     if config.res_blocks:
-        parts.append(f"{config.res_blocks} residual block{'s' if config.res_blocks > 1 else ''} each side")
+        plural = "s" if config.res_blocks > 1 else ""
+        parts.append(f"{config.res_blocks} {kind}residual block{plural} each side")
+    if config.res_blocks_14:
+        plural = "s" if config.res_blocks_14 > 1 else ""
+        parts.append(f"{config.res_blocks_14} more at 14x14 in the decoder" if config.res_blocks else
+                     f"{config.res_blocks_14} {kind}residual block{plural} at 14x14 in the decoder")
     parts.append(f"hidden layer {config.hidden}" if config.hidden else "no hidden layer")
     if config.linear_path:
         parts.append("linear path")

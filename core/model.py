@@ -4,11 +4,19 @@ Data flow (28x28 digit in, 28x28 digit out; c1, c2 = 32, 48; h = 256 when d < 25
 
     x ─┬─ Conv↓(1→c1) ─ Conv↓(c1→c2) ─ Res ─ flatten ─ [Linear(→h) ─ BN ─ SiLU] ─ Linear(→d) ─┐
        └──────────────── Linear(784→d)   (linear path) ───────────────────────────────────────┴─ + ─ z (d)
-    z ─┬─ [Linear(→h) ─ BN ─ SiLU] ─ Linear(→c2·7·7) ─ Res ─ ConvT↑(c2→c1) ─ ConvT↑(c1→1) ─┐
-       └──────────────── Linear(d→784)   (linear path) ─────────────────────────────────────┴─ + ─ sigmoid
+    z ─┬─ [Linear(→h) ─ BN ─ SiLU] ─ Linear(→c2·7·7) ─ Res ─ ConvT↑(c2→c1) ─ [Res14] ─ ConvT↑(c1→1) ─┐
+       └──────────────── Linear(d→784)   (linear path) ───────────────────────────────────────────────┴─ + ─ sigmoid
 
 Every strided convolution is 3x3, stride 2, followed by BatchNorm and SiLU (except the
 last). Res is x + SiLU(BN(Conv3x3(x))) at the 7x7 stage.
+
+Narrow codes (d <= NARROW_CODE_MAX = 8) get a costlier network: c2 = 64, every Res a
+1x1-3x3-1x1 bottleneck (x + body, each convolution with BN and SiLU), and one more
+bottleneck (Res14) at 14x14 in the decoder. At d=8 the error is set by how well the
+decoder can draw strokes from 8 numbers, and this was the only change measured that took
+d=8 under the issue's 0.0113 at 15 epochs (CPU: 0.01130, against 0.01153 for the wider
+codes' network), for ~1.6x the cost per step. Wider codes don't need it (they reach 0.6x
+without) and the 30-minute rebuild couldn't pay it at every level.
 
 What we chose, and why. Quality was searched on a lent GPU (fp32, 14 epochs, the same
 code; the CPU reproduces its figures within ~1 %) and cost measured on this 2-core CPU;
@@ -22,9 +30,9 @@ levels rebuild in 30 minutes here.
   narrow codes (d=8: 0.01230 → 0.01138 with 64 channels) but cost 1.4-1.7x per step at 64
   channels; at 48 they cost ~1.2x the old network, for an error 2-3 % above the 64-channel
   version's (14 epochs: d=8 0.01166, d=39 0.00204, d=78 0.00110).
-  Measured and left out at the same or lower quality per second: a depthwise or
-  bottleneck residual block (fewer FLOPs, but more small ops: 1.4x per step on this CPU),
-  a residual block at 14x14, an extra 28x28 decoder stage, 4x4 transposed kernels, wider
+  Measured and left out at the same or lower quality per second (for the wider codes): a
+  depthwise or bottleneck residual block (fewer FLOPs, but more small ops: 1.4x per step
+  on this CPU), a residual block at 14x14, an extra 28x28 decoder stage, 4x4 transposed kernels, wider
   convolutions (48, 96), a 512-wide or 128-wide hidden layer, batch 64 or 256, a peak
   rate of 2e-2 (diverged at d=78), no weight decay, Adam's beta2 0.99, a shorter warm-up,
   and simply training longer (40 epochs of the old network: d=8 0.01212).
@@ -72,8 +80,11 @@ HIDDEN_WIDTH = 256
 
 #: What a checkpoint that predates a field was built with: its JSON lacks the field, and reading it back must
 #: rebuild the network it was trained as (ReLU, no residual blocks), not today's default.
-LEGACY_DEFAULTS = {"activation": "relu", "res_blocks": 0}
+LEGACY_DEFAULTS = {"activation": "relu", "res_blocks": 0, "res_kind": "conv", "res_blocks_14": 0}
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+RESIDUAL_KINDS = ("conv", "bottleneck")
+#: Codes this narrow get the costlier network (wider 7x7 stage, bottleneck residual blocks, one more at 14x14).
+NARROW_CODE_MAX = 8
 
 
 @dataclass
@@ -81,23 +92,35 @@ class ModelConfig:
     """Everything needed to rebuild the network; stored in every checkpoint's JSON."""
 
     latent_dim: int
-    channels: tuple[int, int] = (32, 48)
+    channels: tuple[int, int] | None = None  # None: (32, 64) for narrow codes, else (32, 48)
     hidden: int | None = None  # MLP width between conv features and latent; None: HIDDEN_WIDTH if narrower codes
     linear_path: bool = True
     activation: str = "silu"
-    res_blocks: int = 1  # residual 3x3 convolutions at 7x7, in the encoder and again in the decoder
+    res_blocks: int = 1  # residual blocks at 7x7, in the encoder and again in the decoder
+    res_kind: str | None = None  # "conv" (one 3x3) or "bottleneck" (1x1-3x3-1x1); None: bottleneck if narrow
+    res_blocks_14: int | None = None  # residual blocks at 14x14 in the decoder; None: 1 if narrow, else 0
 
     def __post_init__(self) -> None:
         check_latent_dim(self.latent_dim)
+        narrow = self.latent_dim <= NARROW_CODE_MAX
         if self.hidden is None:
             self.hidden = HIDDEN_WIDTH if self.latent_dim < HIDDEN_WIDTH else 0
+        if self.channels is None:
+            self.channels = (32, 64) if narrow else (32, 48)
+        if self.res_kind is None:
+            self.res_kind = "bottleneck" if narrow else "conv"
+        if self.res_blocks_14 is None:
+            self.res_blocks_14 = 1 if narrow else 0
         self.channels = tuple(int(c) for c in self.channels)
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths, got {self.channels}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
-        if not 0 <= self.res_blocks <= 8:
-            raise ValueError(f"res_blocks must be between 0 and 8, got {self.res_blocks}")
+        if self.res_kind not in RESIDUAL_KINDS:
+            raise ValueError(f"res_kind must be one of {list(RESIDUAL_KINDS)}, got {self.res_kind!r}")
+        for name in ("res_blocks", "res_blocks_14"):
+            if not 0 <= getattr(self, name) <= 8:
+                raise ValueError(f"{name} must be between 0 and 8, got {getattr(self, name)}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -106,7 +129,8 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
-        fields = ("latent_dim", "channels", "hidden", "linear_path", "activation", "res_blocks")
+        fields = ("latent_dim", "channels", "hidden", "linear_path", "activation", "res_blocks", "res_kind",
+                  "res_blocks_14")
         known = {k: d.get(k, LEGACY_DEFAULTS.get(k)) for k in fields if k in d or k in LEGACY_DEFAULTS}
         return cls(**known)
 
@@ -123,14 +147,26 @@ def _deconv(c_in: int, c_out: int, act: type[nn.Module]) -> nn.Sequential:
     )
 
 
-class Residual(nn.Module):
-    """x + act(BN(conv3x3(x))) at the 7x7 stage: spatial capacity where it is cheapest (49 positions)."""
+def _conv_bn(c_in: int, c_out: int, kernel: int, act: type[nn.Module]) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(c_out), act()]
 
-    def __init__(self, channels: int, act: type[nn.Module]) -> None:
+
+class Residual(nn.Module):
+    """x + body(x): spatial capacity at a small feature map, where it is cheapest.
+
+    "conv": act(BN(conv3x3(x))). "bottleneck": 1x1 down to half the channels, 3x3, 1x1 back,
+    each with BN and act: a deeper block for fewer FLOPs than one full-width 3x3.
+    """
+
+    def __init__(self, channels: int, act: type[nn.Module], kind: str = "conv") -> None:
         super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels), act()
-        )
+        if kind == "conv":
+            layers = _conv_bn(channels, channels, 3, act)
+        else:
+            half = channels // 2
+            layers = [*_conv_bn(channels, half, 1, act), *_conv_bn(half, half, 3, act)]
+            layers += _conv_bn(half, channels, 1, act)
+        self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -141,7 +177,7 @@ class Encoder(nn.Module):
         super().__init__()
         c1, c2 = config.channels
         act = ACTIVATIONS[config.activation]
-        res = [Residual(c2, act) for _ in range(config.res_blocks)]
+        res = [Residual(c2, act, config.res_kind) for _ in range(config.res_blocks)]
         self.features = nn.Sequential(_conv(1, c1, act), _conv(c1, c2, act), *res, nn.Flatten())
         h = config.hidden
         self.to_latent = (
@@ -177,9 +213,10 @@ class Decoder(nn.Module):
             if h
             else nn.Sequential(nn.Linear(config.latent_dim, c2 * 49), act())
         )
-        res = [Residual(c2, act) for _ in range(config.res_blocks)]
+        res = [Residual(c2, act, config.res_kind) for _ in range(config.res_blocks)]
+        res_14 = [Residual(c1, act, config.res_kind) for _ in range(config.res_blocks_14)]
         self.upsample = nn.Sequential(
-            *res, _deconv(c2, c1, act), nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1)
+            *res, _deconv(c2, c1, act), *res_14, nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1)
         )
         self.linear_path = nn.Linear(config.latent_dim, N_PIXELS) if config.linear_path else None
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.card import network_of, network_text, trained_on_an_earlier_network
 from core.curve import knee_of_records
-from core.model import ModelConfig
+from core.model import NARROW_CODE_MAX, ModelConfig
 from ui.widgets import cached_curve_records, page_guard, png_download
 
 st.title("Reconstruction error against compression")
@@ -54,6 +54,16 @@ if earlier:
         f"({network_text(network_of(earlier[0]))}, against today's "
         f"{network_text(ModelConfig(latent_dim=earlier[0]))}); "
         "part of a step between neighbouring points can be the network. `make checkpoints` retrains all on today's."
+    )
+
+narrow = [d for d in sorted(ae) if d <= NARROW_CODE_MAX and d not in earlier]
+if narrow and any(d > NARROW_CODE_MAX for d in ae):
+    st.caption(
+        f"Codes of {NARROW_CODE_MAX} dims or fewer (here d = {', '.join(str(d) for d in narrow)}) are trained on a "
+        f"larger network ({network_text(ModelConfig(latent_dim=narrow[0]))}) than the wider codes "
+        f"({network_text(ModelConfig(latent_dim=NARROW_CODE_MAX + 1))}): with so few numbers the decoder's "
+        "drawing capacity sets the error. Part of the step between d = "
+        f"{narrow[-1]} and the next size is that network."
     )
 
 with st.expander("All figures"):

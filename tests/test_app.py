@@ -75,7 +75,8 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
 
 
 def test_error_curve_page_names_the_sizes_trained_on_an_earlier_network():
-    from core.card import trained_on_an_earlier_network
+    from core.card import network_of, network_text, trained_on_an_earlier_network
+    from core.model import ModelConfig
 
     at = run_page("pages/error_curve.py")
     earlier = trained_on_an_earlier_network(sorted(available_latent_dims()))
@@ -83,7 +84,21 @@ def test_error_curve_page_names_the_sizes_trained_on_an_earlier_network():
     assert len(notes) == (1 if earlier else 0)
     if earlier:
         assert f"d = {', '.join(str(d) for d in earlier)} were trained" in notes[0]
-        assert "ReLU" in notes[0] and "SiLU" in notes[0]
+        assert network_text(network_of(earlier[0])) in notes[0]
+        assert network_text(ModelConfig(latent_dim=earlier[0])) in notes[0]
+
+
+def test_error_curve_page_says_the_narrow_codes_have_a_larger_network():
+    from core.card import network_text, trained_on_an_earlier_network
+    from core.model import NARROW_CODE_MAX, ModelConfig
+
+    at = run_page("pages/error_curve.py")
+    dims = sorted(available_latent_dims())
+    narrow = [d for d in dims if d <= NARROW_CODE_MAX and d not in trained_on_an_earlier_network(dims)]
+    assert narrow  # d=8, a study level, ships on it
+    (note,) = [c.value for c in at.caption if "larger network" in c.value]
+    assert f"d = {', '.join(str(d) for d in narrow)})" in note
+    assert network_text(ModelConfig(latent_dim=8)) in note and "bottleneck" in note
 
 
 def test_per_digit_page_switches_between_raw_and_ink_normalised():

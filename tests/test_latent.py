@@ -71,10 +71,12 @@ def test_the_network_line_tells_the_earlier_recipe_from_todays():
     from core.card import network_text
     from core.model import ModelConfig
 
-    today = network_text(ModelConfig(latent_dim=8))
+    today = network_text(ModelConfig(latent_dim=39))
+    narrow = network_text(ModelConfig(latent_dim=8))
     earlier = network_text(ModelConfig.from_dict({"latent_dim": 8, "channels": [32, 64], "hidden": 256}))
-    assert "SiLU" in today and "1 residual block each side" in today and "32/48" in today
-    assert "ReLU" in earlier and "residual" not in earlier and "32/64" in earlier
+    assert "SiLU" in today and "1 residual block each side" in today and "32/48" in today and "14x14" not in today
+    assert "32/64" in narrow and "1 bottleneck residual block each side" in narrow and "14x14" in narrow
+    assert "ReLU" in earlier and "residual" not in earlier and "14x14" not in earlier and "32/64" in earlier
 
 
 def test_sizes_trained_on_an_earlier_network_are_told_apart(small_mnist, tmp_checkpoints):

@@ -35,6 +35,28 @@ def test_model_maps_digits_to_a_latent_of_the_requested_size_and_back():
         assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
 
 
+def test_narrow_codes_get_bottleneck_blocks_and_one_at_14x14_and_wider_codes_do_not():
+    from core.model import NARROW_CODE_MAX, Residual
+
+    def residual_map_sizes(latent_dim: int) -> list[tuple[int, int, int]]:
+        """(channels, height, width) of every residual block's input, found by running a digit through."""
+        model = AutoEncoder(ModelConfig(latent_dim=latent_dim)).eval()
+        seen = []
+        for module in model.modules():
+            if isinstance(module, Residual):
+                module.register_forward_hook(lambda m, inp, out: seen.append(tuple(inp[0].shape[1:])))
+        with torch.no_grad():
+            model(torch.rand(1, 1, 28, 28))
+        return seen
+
+    assert residual_map_sizes(NARROW_CODE_MAX) == [(64, 7, 7), (64, 7, 7), (32, 14, 14)]
+    assert residual_map_sizes(NARROW_CODE_MAX + 1) == [(48, 7, 7), (48, 7, 7)]
+    narrow = AutoEncoder(ModelConfig(latent_dim=2))
+    blocks = [m for m in narrow.modules() if isinstance(m, Residual)]
+    assert all(sum(isinstance(c, torch.nn.Conv2d) for c in b.body) == 3 for b in blocks)  # 1x1, 3x3, 1x1
+    assert ModelConfig.from_dict(ModelConfig(latent_dim=2).to_dict()) == ModelConfig(latent_dim=2)
+
+
 def test_a_few_training_steps_lower_the_loss(small_mnist):
     train_images, test_images = small_mnist
     seen = []
@@ -113,25 +135,40 @@ def test_save_load_round_trip_is_exact(trained, tmp_checkpoints):
     assert not list(tmp_checkpoints.glob("*.tmp"))
 
 
-def test_a_checkpoint_from_before_silu_and_residual_blocks_still_loads_as_it_was_trained(small_mnist, tmp_checkpoints):
-    """Its JSON has no activation or res_blocks: reading those as today's defaults would build the wrong network."""
-    legacy = ModelConfig(latent_dim=5, channels=(32, 64), activation="relu", res_blocks=0)
+@pytest.mark.parametrize(
+    "legacy, missing",
+    [
+        (  # before SiLU and residual blocks: ReLU, channels 32/64
+            dict(channels=(32, 64), activation="relu", res_blocks=0, res_kind="conv", res_blocks_14=0),
+            ("activation", "res_blocks", "res_kind", "res_blocks_14"),
+        ),
+        (  # before the narrow codes' network: one plain residual conv each side, no 14x14 block
+            dict(channels=(32, 48), activation="silu", res_blocks=1, res_kind="conv", res_blocks_14=0),
+            ("res_kind", "res_blocks_14"),
+        ),
+    ],
+    ids=["relu-no-residual", "silu-conv-residual"],
+)
+def test_a_checkpoint_from_an_earlier_network_still_loads_as_it_was_trained(
+    small_mnist, tmp_checkpoints, legacy, missing
+):
+    """Its JSON lacks the newer fields: reading those as today's defaults would build the wrong network."""
+    legacy = ModelConfig(latent_dim=5, **legacy)
     config = TrainConfig(latent_dim=5, epochs=1, batch_size=64, model=legacy)
     result = train(config, train_images=small_mnist[0][:300], test_images=small_mnist[1][:50])
     save_checkpoint(result)
     paths = CheckpointPaths.for_latent_dim(5)
     meta = json.loads(paths.meta.read_text())
-    for field in ("activation", "res_blocks"):
+    for field in missing:
         del meta["model"][field], meta["train"]["model"][field]
     paths.meta.write_text(json.dumps(meta))
 
     model, _ = load_checkpoint(5)
-    assert model.config.activation == "relu" and model.config.res_blocks == 0
+    assert model.config == legacy
     x = torch.rand(4, 1, 28, 28)
     with torch.no_grad():
         assert torch.equal(result.model.eval()(x), model(x))
-    today = ModelConfig(latent_dim=5)
-    assert (today.activation, today.res_blocks) == ("silu", 1)  # the legacy reading differs from the default
+    assert ModelConfig(latent_dim=5) != legacy  # the legacy reading differs from today's default
 
 
 def test_missing_checkpoint_names_the_command_to_train_it(tmp_checkpoints):
