@@ -32,8 +32,8 @@ levels rebuild in 30 minutes here.
   version's (14 epochs: d=8 0.01166, d=39 0.00204, d=78 0.00110).
   Measured and left out at the same or lower quality per second (for the wider codes): a
   depthwise or bottleneck residual block (fewer FLOPs, but more small ops: 1.4x per step
-  on this CPU), a residual block at 14x14, an extra 28x28 decoder stage, 4x4 transposed kernels, wider
-  convolutions (48, 96), a 512-wide or 128-wide hidden layer, batch 64 or 256, a peak
+  on this CPU), a residual block at 14x14, an extra 28x28 decoder stage, 4x4 transposed
+  kernels, wider convolutions (48, 96), a 512-wide or 128-wide hidden layer, batch 64 or 256, a peak
   rate of 2e-2 (diverged at d=78), no weight decay, Adam's beta2 0.99, a shorter warm-up,
   and simply training longer (40 epochs of the old network: d=8 0.01212).
 - BatchNorm after every convolution, AdamW and a one-cycle learning rate (peak 1e-2, or
