@@ -119,7 +119,7 @@ class JobState:
     fraction: float = 0.0
     epoch: int = 0
     train_loss: float | None = None
-    history: tuple[dict, ...] = ()  # one row per finished epoch: epoch, train_loss, test_mse, elapsed_s
+    history: tuple[dict, ...] = ()  # one row per finished epoch: epoch, train_loss, test_mse, test_images, elapsed_s
     steps: tuple[tuple[float, float], ...] = ()  # (epochs done, running loss) for the live curve
     snapshots: tuple[tuple[str, np.ndarray], ...] = ()  # (when, reconstructions of the sample digits)
     elapsed_s: float = 0.0
@@ -190,7 +190,7 @@ class Job:
             "elapsed_s": message["elapsed_s"],
         }
         if message["test_mse"] is not None:
-            row = {k: message[k] for k in ("epoch", "train_loss", "test_mse", "elapsed_s")}
+            row = {k: message.get(k) for k in ("epoch", "train_loss", "test_mse", "test_images", "elapsed_s")}
             changes["history"] = (*s.history, row)
         elif batch % max(1, batches // STEPS_PER_EPOCH) == 0 or batch == batches:
             changes["steps"] = (*s.steps, (done, message["train_loss"]))

@@ -91,8 +91,21 @@ def training_curve(history: Sequence[dict], steps: Sequence[tuple[float, float]]
     for field_name, name, mode, color in per_epoch if history else ():
         x = [h["epoch"] for h in history]
         y = [h[field_name] for h in history]
+        hover = None
+        if field_name == "test_mse":  # say what each point was measured on: a sample, or (last epoch) all of it
+            scored = [f"{h['test_images']:,} test images" if h.get("test_images") else "the test set" for h in history]
+            hover = [f"epoch {e}: test MSE {v:.5f}<br>on {n}" for e, v, n in zip(x, y, scored, strict=True)]
         fig.add_trace(
-            go.Scatter(x=x, y=y, mode=mode, name=name, marker=dict(color=color, size=9), line=dict(color=color))
+            go.Scatter(
+                x=x,
+                y=y,
+                mode=mode,
+                name=name,
+                marker=dict(color=color, size=9),
+                line=dict(color=color),
+                hovertext=hover,
+                hoverinfo="text" if hover else None,
+            )
         )
     fig.update_layout(
         title="Loss as it trains",

@@ -42,6 +42,12 @@ EPOCHS = 15
 #: 0.000192 after 10, against PCA's 0.00030), so their share of the 30-minute rebuild goes to the narrow codes.
 EPOCHS_WIDE_CODES = 8
 
+#: Test images scored after each epoch but the last (which scores the whole test set): a fixed, evenly spread
+#: sample. Scoring all 10,000 after every epoch cost 2-3.5 s an epoch on 2 cores, ~5 % of a rebuild, for a curve
+#: whose shape a 2,000-image sample already gives (on the shipped checkpoints its MSE reads 0.5-2.2 % above
+#: the full set's).
+EPOCH_TEST_IMAGES = 2000
+
 
 def default_max_lr(model: ModelConfig) -> float:
     return MAX_LR if model.hidden else MAX_LR_WIDE_CODES
@@ -63,6 +69,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     train_fraction: float = 1.0
+    #: None: the whole test set after every epoch (what the benchmark's race against the baseline needs).
+    epoch_test_images: int | None = EPOCH_TEST_IMAGES
     model: ModelConfig | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -79,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"train_fraction must be in (0, 1], got {self.train_fraction}")
         if self.max_lr is None:
             self.max_lr = default_max_lr(self.model)
+        if self.epoch_test_images is not None and self.epoch_test_images < 1:
+            raise ValueError(f"epoch_test_images must be at least 1, got {self.epoch_test_images}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -88,6 +98,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
         d = dict(d)
+        d.setdefault("epoch_test_images", None)  # runs recorded before the field scored the whole set every epoch
         model = ModelConfig.from_dict(d.pop("model")) if d.get("model") else None
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known, model=model)
@@ -103,6 +114,7 @@ class Progress:
     batches: int
     train_loss: float  # running mean over the epoch so far
     test_mse: float | None = None  # set once per epoch, after evaluation
+    test_images: int | None = None  # how many test images test_mse was measured on
     elapsed_s: float = 0.0
     #: The model being trained (read-only for the callback): lets a watcher snapshot reconstructions.
     model: AutoEncoder | None = field(default=None, repr=False, compare=False)
@@ -116,7 +128,7 @@ class Progress:
 class TrainResult:
     model: AutoEncoder
     config: TrainConfig
-    history: list[dict]  # one row per epoch: epoch, train_loss, test_mse, elapsed_s, lr
+    history: list[dict]  # one row per epoch: epoch, train_loss, test_mse, test_images, elapsed_s
     wall_time_s: float
     device: str
 
@@ -160,9 +172,20 @@ def _subset(n: int, fraction: float, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=max(1, round(n * fraction)), replace=False))
 
 
+def epoch_test_sample(test_x: torch.Tensor, images: int | None) -> torch.Tensor:
+    """An evenly spread, fixed sample of about `images` test images (all of them when None or too many)."""
+    if images is None or images >= len(test_x):
+        return test_x
+    return test_x[:: math.ceil(len(test_x) / images)]
+
+
 def one_cycle(model: nn.Module, max_lr: float, weight_decay: float, epochs: int, batches: int):
-    """AdamW with a one-cycle learning rate: the recipe every model here trains with."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=weight_decay)
+    """AdamW with a one-cycle learning rate: the recipe every model here trains with.
+
+    `foreach=True` updates all parameters in a few batched kernels rather than a Python loop
+    per tensor (the CPU default): the same arithmetic, so bit-identical weights, ~1.5 % faster.
+    """
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=weight_decay, foreach=True)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs, steps_per_epoch=batches)
     return optimizer, scheduler
 
@@ -198,6 +221,7 @@ def train(
         test_images = load_split("test").images
     train_x = _as_tensor(train_images[_subset(len(train_images), config.train_fraction, config.seed)])
     test_x = _as_tensor(test_images)
+    sample_x = epoch_test_sample(test_x, config.epoch_test_images)
 
     model = AutoEncoder(config.model)
     model.decoder.start_at_mean(train_x.mean(0))
@@ -229,11 +253,13 @@ def train(
                         model=model,
                     )
                 )
-        test_mse = mean_mse(model, test_x)
+        scored = test_x if epoch == config.epochs else sample_x
+        test_mse = mean_mse(model, scored)
         row = {
             "epoch": epoch,
             "train_loss": total / batches,
             "test_mse": test_mse,
+            "test_images": len(scored),
             "elapsed_s": time.perf_counter() - start,
         }
         history.append(row)
@@ -246,6 +272,7 @@ def train(
                     batches,
                     row["train_loss"],
                     test_mse=test_mse,
+                    test_images=len(scored),
                     elapsed_s=row["elapsed_s"],
                     model=model,
                 )
@@ -271,8 +298,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
+    from core.allocator import keep_freed_memory
     from core.checkpoints import save_checkpoint
 
+    keep_freed_memory()
     args = _parse_args(argv)
     try:
         latent_dim = latent_dim_for(args.level) if args.level is not None else args.latent_dim

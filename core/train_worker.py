@@ -7,7 +7,7 @@ measured 1.1-1.2x slower per epoch than `python -m core.train` even with nobody 
 sessions stay quick while it trains.
 
 The parent (`core.jobs.Job`) reads one JSON line per event on stdout:
-  {"event": "progress", epoch, epochs, batch, batches, train_loss, test_mse, elapsed_s[, snapshot]}
+  {"event": "progress", epoch, epochs, batch, batches, train_loss, test_mse, test_images, elapsed_s[, snapshot]}
   {"event": "saved", "path": ...} | {"event": "cancelled"} | {"event": "failed", "error": ...}
 `snapshot` is the sample digits' reconstructions, uint8 base64, every SNAPSHOT_EVERY_S and at
 each epoch's end. SIGTERM cancels at the next batch; nothing is written then.
@@ -27,6 +27,8 @@ import numpy as np
 import torch
 
 SNAPSHOT_EVERY_S = 2.0
+#: The fields of `core.train.Progress` that each progress event carries.
+PROGRESS_FIELDS = ("epoch", "epochs", "batch", "batches", "train_loss", "test_mse", "test_images", "elapsed_s")
 
 
 def encode_images(images: np.ndarray) -> str:
@@ -60,9 +62,7 @@ def run(job: dict) -> int:
     def on_progress(p: Progress) -> None:
         message = {
             "event": "progress",
-            **{
-                k: getattr(p, k) for k in ("epoch", "epochs", "batch", "batches", "train_loss", "test_mse", "elapsed_s")
-            },
+            **{k: getattr(p, k) for k in PROGRESS_FIELDS},
         }
         now = time.monotonic()
         if p.model is not None and (p.test_mse is not None or now - last_snapshot[0] >= SNAPSHOT_EVERY_S):
@@ -89,4 +89,7 @@ def run(job: dict) -> int:
 
 
 if __name__ == "__main__":
+    from core.allocator import keep_freed_memory
+
+    keep_freed_memory()
     raise SystemExit(run(json.loads(sys.argv[1])))

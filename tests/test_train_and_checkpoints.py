@@ -18,7 +18,7 @@ from core.checkpoints import (
 )
 from core.model import AutoEncoder, ModelConfig
 from core.paths import REPO_ROOT
-from core.train import TrainConfig, TrainingCancelled, mean_mse, train
+from core.train import TrainConfig, TrainingCancelled, mean_mse, one_cycle, train
 
 
 def tiny_config(latent_dim=8, **kw) -> TrainConfig:
@@ -85,6 +85,45 @@ def test_an_untrained_model_starts_from_the_mean_digit(small_mnist, linear_path)
     if linear_path:  # a bias per pixel: the mean digit's shape, not only its brightness
         mean_digit = float(((x_test - x_train.mean(0)) ** 2).mean())
         assert mean_mse(started, x_test) < 1.2 * mean_digit
+
+
+def test_epochs_are_scored_on_a_fixed_test_sample_and_the_last_on_the_whole_test_set(small_mnist):
+    train_images, test_images = small_mnist
+    seen = []
+    config = tiny_config(epochs=3, epoch_test_images=100)
+    result = train(config, progress=seen.append, train_images=train_images[:300], test_images=test_images)
+    assert [h["test_images"] for h in result.history] == [100, 100, len(test_images)]
+    assert [p.test_images for p in seen if p.test_mse is not None] == [100, 100, len(test_images)]
+    x_test = torch.from_numpy(test_images[:, None] / 255.0).float()
+    assert result.history[-1]["test_mse"] == pytest.approx(mean_mse(result.model, x_test), rel=1e-6)
+    assert result.history[-1]["test_mse"] != pytest.approx(mean_mse(result.model, x_test[::5]), rel=1e-6)
+    # None scores everything, every epoch (the benchmark's race needs that); records from before the field did too
+    full = train(
+        tiny_config(epochs=2, epoch_test_images=None), train_images=train_images[:300], test_images=test_images
+    )
+    assert [h["test_images"] for h in full.history] == [len(test_images)] * 2
+    old_record = {k: v for k, v in config.to_dict().items() if k != "epoch_test_images"}
+    assert TrainConfig.from_dict(old_record).epoch_test_images is None
+    with pytest.raises(ValueError, match="epoch_test_images"):
+        tiny_config(epoch_test_images=0)
+
+
+def test_the_batched_optimizer_update_gives_the_same_weights_as_the_per_tensor_loop(small_mnist):
+    """The rebuild reproduces checkpoints trained with the per-tensor loop only if the two agree bit for bit."""
+    x = torch.from_numpy(small_mnist[0][:256, None] / 255.0).float()
+    weights = []
+    for foreach in (False, True):
+        torch.manual_seed(0)
+        model = AutoEncoder(ModelConfig(8))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=1e-4, foreach=foreach)
+        for batch in x.split(64):
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(batch), batch).backward()
+            optimizer.step()
+        weights.append(model.state_dict())
+    for k, v in weights[0].items():
+        assert torch.equal(v, weights[1][k]), k
+    assert one_cycle(AutoEncoder(ModelConfig(8)), 1e-2, 1e-4, 1, 1)[0].defaults["foreach"] is True
 
 
 def test_a_few_steps_on_a_few_digits_already_beat_an_all_black_image(small_mnist):
