@@ -17,12 +17,14 @@ import torch
 from torch import nn
 
 from bench.baseline import BaselineAutoEncoder, train_baseline
+from core.allocator import keep_freed_memory
 from core.data import load_split
 from core.evaluate import evaluate
 from core.levels import STUDY_LATENT_DIMS
 from core.model import AutoEncoder, ModelConfig
+from core.paths import REPO_ROOT
 from core.store import available_latent_dims, load_model_and_meta
-from core.train import EPOCH_TEST_IMAGES, TrainConfig, epoch_test_sample, mean_mse, train
+from core.train import EPOCH_TEST_IMAGES, TrainConfig, epoch_test_sample, mean_mse, one_cycle, train
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -76,16 +78,29 @@ def baseline_seconds_per_epoch(latent_dim: int = 39, batches: int = 40, batch_si
     return per_step * 60000 / batch_size
 
 
+def baseline_seconds_per_epoch_fresh_process() -> float:
+    """`baseline_seconds_per_epoch` in a new process, so that it runs as plain PyTorch does (glibc's default
+    allocator) whatever this process has set for its own training measurements."""
+    code = "from bench.core_bench import baseline_seconds_per_epoch; print(baseline_seconds_per_epoch())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, capture_output=True, text=True)
+    return float(out.stdout)
+
+
 def training_speed(latent_dims, batches: int = 40, batch_size: int = 128) -> list[dict]:
     """Seconds per epoch extrapolated from the median time of one training step; the time to score the
-    per-epoch test sample and the whole test set (training scores the sample after every epoch but the last)."""
+    per-epoch test sample and the whole test set (training scores the sample after every epoch but the last).
+
+    Measured as the training processes run: with their allocator setting (core/allocator.py).
+    """
+    keep_freed_memory()
     x_all = _train_slice(batches, batch_size)
     test_x = torch.from_numpy(load_split("test").images[:, None] / 255.0).float()
     sample_x = epoch_test_sample(test_x, EPOCH_TEST_IMAGES)
     rows = []
     for d in latent_dims:
         model = AutoEncoder(ModelConfig(latent_dim=d)).train()
-        per_step = _seconds_per_step(model, torch.optim.AdamW(model.parameters(), lr=1e-3), x_all, batch_size)
+        optimizer, _ = one_cycle(model, 1e-3, 1e-4, 1, batches)  # the optimizer training uses
+        per_step = _seconds_per_step(model, optimizer, x_all, batch_size)
         model.eval()
         repeats = 3 if d in STUDY_LATENT_DIMS else 1
         eval_s = _median_time(lambda model=model: mean_mse(model, test_x), repeats)

@@ -49,13 +49,17 @@ def _stamp() -> str:
 
 
 def section_training() -> str:
-    from bench.core_bench import ISSUE_BASELINE_S_PER_EPOCH, baseline_seconds_per_epoch, training_speed
+    from bench.core_bench import (
+        ISSUE_BASELINE_S_PER_EPOCH,
+        baseline_seconds_per_epoch_fresh_process,
+        training_speed,
+    )
     from core.store import available_latent_dims
     from core.train import EPOCH_TEST_IMAGES
 
-    baseline_before = baseline_seconds_per_epoch()
+    baseline_before = baseline_seconds_per_epoch_fresh_process()
     rows = training_speed(available_latent_dims())
-    baseline_s = (baseline_before + baseline_seconds_per_epoch()) / 2  # before and after: the host drifts
+    baseline_s = (baseline_before + baseline_seconds_per_epoch_fresh_process()) / 2  # before and after: hosts drift
     study = [r for r in rows if r["latent_dim"] in STUDY_LATENT_DIMS]
     total = sum(r["train_wall_s"] for r in study)
     # as training runs: every epoch's steps, the test sample scored after all but the last, the whole set after that
