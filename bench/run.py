@@ -41,9 +41,25 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(out)
 
 
+def _cpu_name() -> str:
+    """The processor's model name: hosts of this machine kind differ (AVX2 or AVX-512), and so do their timings."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.machine()
+    fields = {}
+    for line in info.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    name = fields.get("model name") or platform.machine()
+    flags = fields.get("flags", "").split()
+    return f"{name}, {'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}"
+
+
 def _stamp() -> str:
     return (
-        f"_Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"_Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {_cpu_name()} ({platform.machine()}), "
         f"{torch.get_num_threads()} torch threads, torch {torch.__version__}._\n"
     )
 
