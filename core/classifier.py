@@ -321,4 +321,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if "--train" in sys.argv[1:]:
+        from core.cpu_kernels import reexec_pinned
+
+        reexec_pinned("core.classifier", sys.argv[1:])
     sys.exit(main())

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from core.checkpoints import CheckpointPaths, checkpoint_name
+from core.cpu_kernels import pinned_env
 from core.levels import check_latent_dim
 from core.paths import REPO_ROOT, checkpoint_dir
 from core.train_worker import decode_images
@@ -209,6 +210,7 @@ class Job:
                 cwd=REPO_ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
+                env=pinned_env(),  # the CLI's kernels, so a lab run gives the CLI's weights
                 preexec_fn=_prepare_worker,
             )
             if self._cancel.is_set():  # cancelled while the process was starting

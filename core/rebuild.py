@@ -1,8 +1,9 @@
 """`make checkpoints`: retrain every shipped checkpoint from scratch, reproducibly.
 
 Study levels first (they are what the dashboard opens on), then the sweep sizes.
-Each model uses the default TrainConfig (seed 0) on the CPU, so a rebuild on this kind
-of machine reproduces the shipped weights. Pass latent sizes to rebuild only those.
+Each model uses the default TrainConfig (seed 0) on the CPU with the kernels pinned to AVX2
+(core/cpu_kernels.py), so a rebuild on any host of this kind reproduces the shipped weights
+bit for bit. Pass latent sizes to rebuild only those.
 """
 
 from __future__ import annotations
@@ -31,4 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from core.cpu_kernels import reexec_pinned
+
+    reexec_pinned("core.rebuild", sys.argv[1:])
     sys.exit(main())

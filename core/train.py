@@ -335,7 +335,10 @@ def main(argv: list[str] | None = None) -> int:
 
     result = train(config, progress=show)
     final = result.history[-1]
-    print(f"latent_dim={latent_dim}: test MSE {final['test_mse']:.6f} in {result.wall_time_s:.0f} s on {result.device}")
+    where = result.device
+    if where == "cpu":
+        where += f" ({torch.backends.cpu.get_cpu_capability()} kernels)"
+    print(f"latent_dim={latent_dim}: test MSE {final['test_mse']:.6f} in {result.wall_time_s:.0f} s on {where}")
     if not args.no_save:
         path = save_checkpoint(result)
         print(f"saved {path}")
@@ -343,4 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from core.cpu_kernels import reexec_pinned
+
+    reexec_pinned("core.train", sys.argv[1:])
     sys.exit(main())

@@ -1,0 +1,65 @@
+"""Pin training processes to AVX2 kernels, so a seed gives the same weights on every host.
+
+PyTorch picks its CPU kernels by what the processor offers: ATen's own vectorised loops,
+oneDNN's convolutions and MKL's matrix products each have AVX2 and AVX-512 code paths,
+and the two round differently. Hosts of this machine kind come with either, so
+`make checkpoints` gave bit-identical weights on one host and weights that differ by up
+to 0.3 on another (2026-11-29: an AVX-512 EPYC against the AVX2 host that trained the
+shipped checkpoints; test MSE within 0.1 %). Capping all three libraries at AVX2
+reproduced the shipped d=8 run's first epoch bit for bit on the AVX-512 host. The cost
+there is 10-15 % per training step (bench/results.md), which the 30-minute rebuild can pay.
+
+The libraries read these settings once, when they first run, so they must be in the
+environment when the process starts: training entry points re-execute themselves with
+them (`reexec_pinned`), and the lab starts its worker with them (`pinned_env`).
+Only training processes are pinned; the dashboard and the tests run on the native kernels.
+Set AECL_NATIVE_CPU_KERNELS=1 to train on the native kernels (faster, host-specific weights).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Mapping
+
+#: The environment that caps ATen, oneDNN and MKL at their AVX2 code paths.
+PINNED_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
+#: Set to 1 to skip the pinning.
+OPT_OUT = "AECL_NATIVE_CPU_KERNELS"
+
+
+def cpu_has_avx2() -> bool:
+    """The pinning only applies to x86-64 processors with AVX2 (every host this kind has had)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx2" in line for line in f)
+    except OSError:
+        return False
+
+
+def pinned_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) with the pinning added, where it applies."""
+    env = dict(os.environ if base is None else base)
+    if env.get(OPT_OUT) != "1" and cpu_has_avx2():
+        env.update(PINNED_ENV)
+    return env
+
+
+def is_pinned() -> bool:
+    return all(os.environ.get(k) == v for k, v in PINNED_ENV.items())
+
+
+def reexec_pinned(module: str, argv: list[str]) -> None:
+    """Restart `python -m module argv` with the pinned environment, unless it already has it or can't use it.
+
+    Returns only when no restart is needed; otherwise the process is replaced.
+    """
+    env = pinned_env()
+    if env == dict(os.environ):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)
