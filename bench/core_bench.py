@@ -8,6 +8,8 @@ one after the other on the same data, so both see the same machine.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from torch import nn
 
 from bench.baseline import BaselineAutoEncoder, train_baseline
 from core.allocator import keep_freed_memory
+from core.cpu_kernels import PINNED_ENV, pinned_env
 from core.data import load_split
 from core.evaluate import evaluate
 from core.levels import STUDY_LATENT_DIMS
@@ -78,12 +81,32 @@ def baseline_seconds_per_epoch(latent_dim: int = 39, batches: int = 40, batch_si
     return per_step * 60000 / batch_size
 
 
+def in_fresh_process(call: str, env: dict[str, str] | None = None):
+    """`call` (an expression over this module's names) evaluated in a new process, its result back as JSON.
+
+    A new process runs as it was started: plain PyTorch's allocator, and the kernels its environment
+    pins or not (core/cpu_kernels.py), whatever this process has set for itself.
+    """
+    code = f"import json; from bench.core_bench import *; print(json.dumps({call}))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
 def baseline_seconds_per_epoch_fresh_process() -> float:
-    """`baseline_seconds_per_epoch` in a new process, so that it runs as plain PyTorch does (glibc's default
-    allocator) whatever this process has set for its own training measurements."""
-    code = "from bench.core_bench import baseline_seconds_per_epoch; print(baseline_seconds_per_epoch())"
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, capture_output=True, text=True)
-    return float(out.stdout)
+    """The yardstick on the native kernels, as plain PyTorch runs it (the issue's baseline figures were)."""
+    return in_fresh_process("baseline_seconds_per_epoch()", native_env())
+
+
+def native_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in PINNED_ENV}
+
+
+def training_speed_on(kernels: str, latent_dims) -> list[dict]:
+    """`training_speed` on "pinned" kernels (what training processes use) or the processor's "native" ones."""
+    env = pinned_env(native_env()) if kernels == "pinned" else native_env()
+    return in_fresh_process(f"training_speed({list(latent_dims)!r})", env)
 
 
 def training_speed(latent_dims, batches: int = 40, batch_size: int = 128) -> list[dict]:
@@ -121,6 +144,7 @@ def training_speed(latent_dims, batches: int = 40, batch_size: int = 128) -> lis
                 "epochs": meta["train"]["epochs"],
                 "train_wall_s": meta["wall_time_s"],
                 "network": "narrow codes'" if ModelConfig(latent_dim=d).res_blocks_14 else "wider codes'",
+                "kernels": torch.backends.cpu.get_cpu_capability(),
             }
         )
     return rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import platform
+import statistics
 import sys
 
 import torch
@@ -68,13 +69,14 @@ def section_training() -> str:
     from bench.core_bench import (
         ISSUE_BASELINE_S_PER_EPOCH,
         baseline_seconds_per_epoch_fresh_process,
-        training_speed,
+        training_speed_on,
     )
     from core.store import available_latent_dims
     from core.train import EPOCH_TEST_IMAGES
 
     baseline_before = baseline_seconds_per_epoch_fresh_process()
-    rows = training_speed(available_latent_dims())
+    rows = training_speed_on("pinned", available_latent_dims())
+    native = {r["latent_dim"]: r for r in training_speed_on("native", available_latent_dims())}
     baseline_s = (baseline_before + baseline_seconds_per_epoch_fresh_process()) / 2  # before and after: hosts drift
     study = [r for r in rows if r["latent_dim"] in STUDY_LATENT_DIMS]
     total = sum(r["train_wall_s"] for r in study)
@@ -83,6 +85,8 @@ def section_training() -> str:
         r["s_per_epoch"] * r["epochs"] + r["sample_eval_s"] * (r["epochs"] - 1) + r["test_eval_s"] for r in study
     )
     speed = ISSUE_BASELINE_S_PER_EPOCH / baseline_s
+    narrowest = study[0]
+    pinned_cost = statistics.median(r["s_per_epoch"] / native[r["latent_dim"]]["s_per_epoch"] for r in rows)
     return (
         "## Training speed\n\n"
         + _stamp()
@@ -91,7 +95,8 @@ def section_training() -> str:
             [
                 "latent dims",
                 "network",
-                "s / epoch (measured now)",
+                f"s / epoch now ({rows[0]['kernels']} kernels, as training runs)",
+                f"s / epoch now ({native[rows[0]['latent_dim']]['kernels']} kernels, native)",
                 "+ scoring the epoch's test sample / all 10,000 (s)",
                 "train images / s",
                 "s / epoch (recorded when shipped)",
@@ -103,6 +108,7 @@ def section_training() -> str:
                     r["latent_dim"],
                     r["network"],
                     f"{r['s_per_epoch']:.1f}",
+                    f"{native[r['latent_dim']]['s_per_epoch']:.1f}",
                     f"{r['sample_eval_s']:.1f} / {r['test_eval_s']:.1f}",
                     f"{r['train_images_per_s']:.0f}",
                     f"{r['s_per_epoch_recorded']:.1f}",
@@ -114,16 +120,22 @@ def section_training() -> str:
         )
         + (
             f"\n\nRebuilding the four study levels took **{total / 60:.1f} min** of training wall time "
-            "(sum of the shipped checkpoints' recorded times; target ≤ 30 min). "
+            "(sum of the shipped checkpoints' recorded times, each from the host that trained it; target ≤ 30 min). "
             f"From the times measured now (each epoch's training steps, the {EPOCH_TEST_IMAGES:,}-image test sample "
             "scored after every epoch but the last, and the whole test set after the last), "
             f"the same rebuild is **{estimate / 60:.1f} min**. "
             "Per-epoch figures are medians "
-            "(of 35 timed steps now; of the recorded epochs for the shipped models).\n\n"
-            f"How fast the host is running: the plain baseline (d=39) takes **{baseline_s:.1f} s per epoch** now "
-            f"(measured the same way, before and after the rows above: {baseline_before:.1f} s first); the issue "
-            f"measured about {ISSUE_BASELINE_S_PER_EPOCH:.0f} s on this machine. At that speed "
-            f"(x{speed:.2f} of now) the estimate above is **{estimate * speed / 60:.1f} min**.\n"
+            "(of 35 timed steps now; of the recorded epochs for the shipped models). "
+            "Training runs on kernels pinned to AVX2 so that every host gives the same weights "
+            f"(core/cpu_kernels.py); on this host that costs x{pinned_cost:.2f} per epoch (median over the sizes) "
+            "against its native kernels.\n\n"
+            f"How fast the host is running: the plain baseline (d=39, native kernels) takes **{baseline_s:.1f} s per "
+            f"epoch** now (measured the same way, before and after the rows above: {baseline_before:.1f} s first); "
+            f"the issue measured about {ISSUE_BASELINE_S_PER_EPOCH:.0f} s on this machine. Scaled by that ratio "
+            f"(x{speed:.2f}) the estimate above is **{estimate * speed / 60:.1f} min**. The ratio is a rough "
+            "yardstick across hosts: how many baseline epochs one of ours costs differs from host to host (here "
+            f"and now {narrowest['s_per_epoch'] / baseline_s:.1f} at d={narrowest['latent_dim']}, on native kernels "
+            f"{native[narrowest['latent_dim']]['s_per_epoch'] / baseline_s:.1f}).\n"
         )
     )
 

@@ -3,10 +3,12 @@
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from core.checkpoints import list_checkpoints, load_checkpoint
+from core.cpu_kernels import PINNED_ENV, cpu_has_avx2
 from core.jobs import (
     CANCELLED,
     DONE,
@@ -74,6 +76,9 @@ def test_the_training_worker_yields_the_cpu_to_the_server(tmp_checkpoints):
         assert job.state().running and job.worker_pid is not None
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) == min(19, ours + WORKER_NICENESS) > ours
+        if cpu_has_avx2():  # and on the CLI's kernels, so a lab run gives the CLI's weights
+            environ = Path(f"/proc/{job.worker_pid}/environ").read_bytes().split(b"\0")
+            assert {f"{k}={v}".encode() for k, v in PINNED_ENV.items()} <= set(environ)
     finally:
         job.cancel()
         assert job.wait(60)
