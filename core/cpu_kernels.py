@@ -5,9 +5,9 @@ oneDNN's convolutions and MKL's matrix products each have AVX2 and AVX-512 code 
 and the two round differently. Hosts of this machine kind come with either, so
 `make checkpoints` gave bit-identical weights on one host and weights that differ by up
 to 0.3 on another (2026-11-29: an AVX-512 EPYC against the AVX2 host that trained the
-shipped checkpoints; test MSE within 0.1 %). Capping all three libraries at AVX2
-reproduced the shipped d=8 run's first epoch bit for bit on the AVX-512 host. The cost
-there is 10-15 % per training step (bench/results.md), which the 30-minute rebuild can pay.
+shipped checkpoints; test MSE within 0.1 %). With all three libraries capped at AVX2 the
+AVX-512 host rebuilt the four study levels byte for byte as shipped. The cost there is
+~11 % of the rebuild (21.0 against 17.8 min), which the 30-minute budget can pay.
 
 The libraries read these settings once, when they first run, so they must be in the
 environment when the process starts: training entry points re-execute themselves with
