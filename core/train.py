@@ -5,8 +5,9 @@ with a tqdm bar and saves the checkpoint. The recipe (AdamW, one-cycle learning 
 peaking at 1e-2, batch 128, 15 epochs; codes of 256 dims and more: 3e-3, 8 epochs) is the
 best per second of those measured on 2 CPU cores; `core/model.py` lists what was tried.
 
-Determinism: with the same seed, data and thread count, CPU training is bit-for-bit
-repeatable (shuffling uses its own seeded generator; no data-loader worker processes).
+Determinism: with the same seed, data, thread count and CPU kernels, CPU training is
+bit-for-bit repeatable (shuffling uses its own seeded generator; no data-loader worker
+processes). The CLI pins the kernels to AVX2 so that holds across hosts (core/cpu_kernels.py).
 """
 
 from __future__ import annotations
