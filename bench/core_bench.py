@@ -39,10 +39,6 @@ def _median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-#: The plain baseline's epoch time as the core issue measured it on this kind of machine ("about 17 s per epoch").
-ISSUE_BASELINE_S_PER_EPOCH = 17.0
-
-
 def _seconds_per_step(
     model: nn.Module, optimizer: torch.optim.Optimizer, x_all: torch.Tensor, batch_size: int
 ) -> float:
@@ -71,7 +67,7 @@ def baseline_seconds_per_epoch(latent_dim: int = 39, batches: int = 40, batch_si
     """The plain baseline's epoch time now: the yardstick for how fast this host is running today.
 
     Shared hosts drift (the same step has taken 40-90 ms here on different hours); the issue's
-    figures were taken when the baseline ran at ISSUE_BASELINE_S_PER_EPOCH.
+    figures were taken when the baseline ran at bench.targets.ISSUE_BASELINE_S_PER_EPOCH.
     """
     torch.manual_seed(0)
     model = BaselineAutoEncoder(latent_dim).train()

@@ -66,11 +66,8 @@ def _stamp() -> str:
 
 
 def section_training() -> str:
-    from bench.core_bench import (
-        ISSUE_BASELINE_S_PER_EPOCH,
-        baseline_seconds_per_epoch_fresh_process,
-        training_speed_on,
-    )
+    from bench.core_bench import baseline_seconds_per_epoch_fresh_process, training_speed_on
+    from bench.targets import ISSUE_BASELINE_S_PER_EPOCH
     from core.store import available_latent_dims
     from core.train import EPOCH_TEST_IMAGES
 
@@ -178,6 +175,7 @@ def section_startup() -> str:
 
 def section_quality() -> str:
     from bench.core_bench import SHORT_SCHEDULES, quality_and_time_to_quality
+    from bench.targets import BASELINE_MSE, TARGET_MSE
 
     q = quality_and_time_to_quality()
     rows = [
@@ -186,7 +184,8 @@ def section_quality() -> str:
             f"{r['ours']:.6f}",
             f"{r['baseline']:.6f}",
             f"{r['pca']:.6f}",
-            f"{r['ours'] / r['baseline']:.2f}",
+            f"{r['ours'] / r['baseline']:.3f}",
+            f"{TARGET_MSE[r['latent_dim']]:.5g}: " + ("yes" if r["ours"] <= TARGET_MSE[r["latent_dim"]] else "**no**"),
             "yes" if r["ours"] <= 0.6 * r["baseline"] else "**no**",
             "yes" if r["ours"] < r["pca"] else "**no**",
         ]
@@ -220,11 +219,16 @@ def section_quality() -> str:
                 "baseline (10 epochs, now)",
                 "PCA",
                 "ours / baseline",
-                "≤ 0.6× baseline",
+                "≤ the issue's target",
+                "≤ 0.6× the baseline trained now",
                 "beats PCA",
             ],
             rows,
         )
+        + "\n\nThe issue's targets are its own figures: 0.6× the baseline as it measured it ("
+        + ", ".join(f"d={d} {m:g}" for d, m in BASELINE_MSE.items())
+        + "), or its rounded figure where that is lower. The baseline trained now, on this host's native kernels, "
+        "lands a little elsewhere, so the column after it holds ours to 0.6× this run's baseline too."
         + "\n\n### Time to quality\n\nOur recipe, trained from scratch, against the baseline's 10-epoch test MSE "
         "(both trained in this run, one after the other). Two rows per size: the schedule the shipped checkpoints "
         "train with, stopped at its first epoch at or below the baseline's error; and the same recipe given a "
