@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from core.checkpoints import CheckpointPaths
-from core.jobs import CHARTS_EVERY_S, POLL_S, WORKER_NICENESS
+from core.jobs import CHARTS_EVERY_S, MAX_EPOCHS, POLL_S, WORKER_NICENESS
 from core.levels import MAX_LATENT_DIM
 from core.paths import REPO_ROOT
 from core.store import available_latent_dims
@@ -137,8 +137,8 @@ def _switches(page, n: int) -> list[float]:
     return [_switch(page, *SWITCH_PAGES[i % 2]) for i in range(n)]
 
 
-def _start_in_lab(page, url: str, latent_dim: int, epochs: int) -> None:
-    """Open the lab, type the size and epochs (share: the default 10 %), press Start."""
+def _start_in_lab(page, url: str, latent_dim: int, epochs: int, whole_set: bool = False) -> None:
+    """Open the lab, type the size and epochs (share: the default 10 %, or all digits), press Start."""
     from tests.browser import wait_for_app
 
     page.goto(f"{url}/model-lab")
@@ -147,6 +147,9 @@ def _start_in_lab(page, url: str, latent_dim: int, epochs: int) -> None:
         box = page.get_by_role("spinbutton", name=name)
         box.fill(str(value))
         box.press("Enter")
+        wait_for_app(page)
+    if whole_set:
+        page.locator("[data-testid='stSlider']").filter(has_text="share").get_by_role("slider").press("End")
         wait_for_app(page)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text(f"Training d={latent_dim}", exact=False).first.wait_for(timeout=60_000)
@@ -231,7 +234,9 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
                 for run, size in runs if r % 2 == 0 else reversed(runs):  # ABC CBA: a drifting machine cancels out
                     run(size)
 
-            _start_in_lab(page, url, sizes[-1], 40)  # long enough to outlast what follows
+            # long enough to outlast what follows on any host (a 40-epoch run on 10 % of the digits ended
+            # before the Cancel below on a fast one): every digit, the most epochs the lab allows
+            _start_in_lab(page, url, sizes[-1], MAX_EPOCHS, whole_set=True)
             lab_url = page.url  # carries ?job=: a reload finds the run
             page.wait_for_timeout(3000)  # past data loading: the run is in its training steps
             busy = _switches(page, switches)
