@@ -7,7 +7,7 @@ and the two round differently. Hosts of this machine kind come with either, so
 to 0.3 on another (2026-11-29: an AVX-512 EPYC against the AVX2 host that trained the
 shipped checkpoints; test MSE within 0.1 %). With all three libraries capped at AVX2 the
 AVX-512 host rebuilt the four study levels byte for byte as shipped. The cost there is
-~11 % of the rebuild (21.0 against 17.8 min), which the 30-minute budget can pay.
+~18 % of the rebuild (21.0 against 17.8 min), which the 30-minute budget can pay.
 
 The libraries read these settings once, when they first run, so they must be in the
 environment when the process starts: training entry points re-execute themselves with
@@ -46,10 +46,6 @@ def pinned_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     if env.get(OPT_OUT) != "1" and cpu_has_avx2():
         env.update(PINNED_ENV)
     return env
-
-
-def is_pinned() -> bool:
-    return all(os.environ.get(k) == v for k, v in PINNED_ENV.items())
 
 
 def reexec_pinned(module: str, argv: list[str]) -> None:

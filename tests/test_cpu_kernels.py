@@ -60,7 +60,7 @@ def test_the_training_cli_restarts_itself_on_the_pinned_kernels_unless_opted_out
 def test_the_first_epoch_of_a_rebuild_reproduces_the_shipped_record_bit_for_bit():
     """What `make checkpoints` promises, checked on whatever host runs the suite: the d=39 run's first
     epoch, trained as the rebuild trains it, gives the shipped checkpoint's recorded loss to the last bit.
-    (Without the pinning an AVX-512 host differs from the 7th significant digit on.)"""
+    (Without the pinning, an AVX-512 host's d=8 first epoch differed from the 9th significant digit on.)"""
     shipped = json.loads((checkpoint_dir() / "ae_d039.json").read_text())
     command = [sys.executable, "-c", FIRST_EPOCH, "39"]
     out = subprocess.run(
