@@ -44,18 +44,12 @@ def _table(headers: list[str], rows: list[list]) -> str:
 
 def _cpu_name() -> str:
     """The processor's model name: hosts of this machine kind differ (AVX2 or AVX-512), and so do their timings."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            info = f.read()
-    except OSError:
-        return platform.machine()
-    fields = {}
-    for line in info.splitlines():
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    name = fields.get("model name") or platform.machine()
-    flags = fields.get("flags", "").split()
-    return f"{name}, {'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}"
+    from core.cpu_kernels import cpu_info
+
+    info = cpu_info()
+    flags = info.get("flags", "").split()
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{info.get('model name') or platform.machine()}, {vector}"
 
 
 def _stamp() -> str:

@@ -18,6 +18,7 @@ Set AECL_NATIVE_CPU_KERNELS=1 to train on the native kernels (faster, host-speci
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -29,15 +30,26 @@ PINNED_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_
 OPT_OUT = "AECL_NATIVE_CPU_KERNELS"
 
 
+@functools.cache
+def cpu_info() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo ("model name", "flags", ...); empty where there is none."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return {}
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
 def cpu_has_avx2() -> bool:
     """The pinning only applies to x86-64 processors with AVX2 (every host this kind has had)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
-    try:
-        with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " avx2" in line for line in f)
-    except OSError:
-        return False
+    return "avx2" in cpu_info().get("flags", "").split()
 
 
 def pinned_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
