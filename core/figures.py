@@ -6,7 +6,7 @@ Each figure is labelled (title, axes with units, legend) and uses the colours of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,13 +111,40 @@ def reconstruction_grid(
     return fig
 
 
-def compression_xaxis(by_pct: bool) -> dict:
+#: More 1-2-5 ticks than this on one log axis and only the powers of ten are labelled.
+MAX_LOG_TICKS = 13
+
+
+def log_ticks(values: Iterable[float | None]) -> dict:
+    """`tickvals`/`ticktext` at 1, 2 and 5 of each decade the values span, every label written out.
+
+    Plotly labels the ticks between a log axis's decades just "2" and "5", which a class reads as
+    nonsense beside "0.01"; "0.002" says what it is. Only the ticks that enclose the values, so an
+    exported (matplotlib) copy doesn't stretch its axis to reach them. Empty without a positive value."""
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return {}
+    lo, hi = float(v.min()), float(v.max())
+    first, last = int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1
+    ticks = [float(f"{m}e{e}") for e in range(first, last + 1) for m in (1, 2, 5)]
+    below = max(t for t in ticks if t <= lo * (1 + 1e-9))
+    above = min(t for t in ticks if t >= hi * (1 - 1e-9))
+    ticks = [t for t in ticks if below <= t <= above]
+    if len(ticks) > MAX_LOG_TICKS:
+        ticks = [t for t in ticks if f"{t:e}".startswith("1.")]
+    return {"tickvals": ticks, "ticktext": [f"{t:,g}" for t in ticks]}
+
+
+def compression_xaxis(by_pct: bool, latent_dims: Iterable[int] = ()) -> dict:
     """The x axis every per-level curve shares: compression %, or latent dims on a log scale."""
+    if by_pct:
+        return {"xaxis_title": "compression (% of 784 pixels removed: 1 − latent dims / 784)", "xaxis_type": "linear"}
+    ticks = log_ticks(latent_dims)
     return {
-        "xaxis_title": "compression (% of 784 pixels removed: 1 − latent dims / 784)"
-        if by_pct
-        else "latent dimensions (log scale)",
-        "xaxis_type": "linear" if by_pct else "log",
+        "xaxis_title": "latent dimensions (log scale)",
+        "xaxis_type": "log",
+        **{f"xaxis_{k}": v for k, v in ticks.items()},
     }
 
 
@@ -164,9 +191,10 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
         )
     fig.update_layout(
         title="Reconstruction error against compression (10,000 test digits)",
-        **compression_xaxis(by_pct),
+        **compression_xaxis(by_pct, [r["latent_dim"] for r in rows]),
         yaxis_title="test MSE (pixels in [0, 1])" + (", log scale" if log_y else ""),
         yaxis_type="log" if log_y else "linear",
+        **({f"yaxis_{k}": v for k, v in log_ticks(r["mse"] for r in rows).items()} if log_y else {}),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
         hovermode="closest",
         margin=dict(t=110),

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.colors import AE_COLOR, DIGIT_COLORS, PCA_COLOR, TRAIN_COLOR
+from core.figures import log_ticks
 
 SIDE = 28
 GAP = 3  # blank pixels between tiled digits
@@ -107,11 +108,13 @@ def training_curve(history: Sequence[dict], steps: Sequence[tuple[float, float]]
                 hoverinfo="text" if hover else None,
             )
         )
+    plotted = [y for _, y in steps] + [h[f] for h in history for f in ("train_loss", "test_mse")]
     fig.update_layout(
         title="Loss as it trains",
         xaxis_title="epochs done",
         yaxis_title="MSE (pixels in [0, 1]), log scale",
         yaxis_type="log",
+        **{f"yaxis_{k}": v for k, v in log_ticks(plotted).items()},
         xaxis_range=[0, max(epochs, 1) + 0.05],
         height=340,
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.colors import FAMILY_COLORS, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR, STORAGE_DASH
-from core.figures import compression_xaxis, level_label
+from core.figures import compression_xaxis, level_label, log_ticks
 from core.levels import compression_pct
 
 Y_AXES = {"mse": ("test MSE (pixels in [0, 1]), log scale", "log"), "psnr": ("PSNR (dB, peak 1.0)", "linear")}
@@ -69,10 +69,11 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
             x=np.log10(budget), y=1.0, yref="paper", text=f"budget {budget:,.0f} B", showarrow=False, yanchor="bottom"
         )
     n = records[0]["n_images"] if records else 0
+    sizes = [r["bytes_per_image"] for r in records]
     fig.update_layout(
         title=f"Rate–distortion on {n:,} test digits: bytes per image against error",
-        xaxis=dict(title="bytes per image (measured, log scale)", type="log"),
-        yaxis=dict(title=title, type=y_type, exponentformat="power"),
+        xaxis=dict(title="bytes per image (measured, log scale)", type="log", **log_ticks(sizes)),
+        yaxis=dict(title=title, type=y_type, **(log_ticks(r[y] for r in records) if y_type == "log" else {})),
         legend=dict(title="method (colour: family; dash: float32 / float16 / 8-bit)"),
         hovermode="closest",
         height=560,
@@ -158,7 +159,7 @@ def accuracy_curve(rows: list[dict], original_accuracy: float | None, x_axis: st
         )
     fig.update_layout(
         title="How recognisable the reconstructions stay: a CNN classifier's accuracy on the 10,000 test digits",
-        **compression_xaxis(by_pct),
+        **compression_xaxis(by_pct, [r["latent_dim"] for r in rows if "latent_dim" in r]),
         yaxis_title="classifier accuracy (%)",
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
         hovermode="closest",

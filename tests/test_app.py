@@ -66,11 +66,18 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
     names = [t["name"] for t in fig["data"]]
     assert any("auto-encoder" in n for n in names) and any("PCA" in n for n in names)
     assert fig["layout"]["yaxis"]["type"] == "log"
+    # every tick on the log axis is labelled in full (plotly's own would read "5, 2, 0.01, 5, 2, 0.001")
+    y_axis, mse = fig["layout"]["yaxis"], np.concatenate([values(t["y"]) for t in fig["data"]])
+    assert [float(t) for t in y_axis["ticktext"]] == pytest.approx(y_axis["tickvals"])
+    assert min(y_axis["tickvals"]) <= mse.min() and max(y_axis["tickvals"]) >= mse.max()
+    assert {"0.001", "0.002", "0.005", "0.01"} <= set(y_axis["ticktext"])
     at.toggle(key="curve_log").set_value(False).run()
     assert figure(at)["layout"]["yaxis"]["type"] == "linear"
+    assert "tickvals" not in figure(at)["layout"]["yaxis"]
     at.radio(key="curve_x").set_value("latent dims").run()
     fig = figure(at)
     assert fig["layout"]["xaxis"]["type"] == "log"
+    assert {"2", "5", "10", "20", "50", "100", "200"} <= set(fig["layout"]["xaxis"]["ticktext"])
     assert sorted(values(fig["data"][0]["x"]).tolist()) == sorted(available_latent_dims())
 
 
@@ -231,6 +238,8 @@ def test_every_chart_downloads_as_png_under_a_telling_name(path):
     for chart in charts:
         options = json.loads(chart.proto.config)["toImageButtonOptions"]
         assert options["filename"] not in ("", "newplot") and options["scale"] >= 2
+
+
 def test_rate_distortion_page_toggles_the_error_axis_and_moves_the_byte_budget():
     at = run_page("pages/rate_distortion.py")
     fig = figure(at)
