@@ -131,6 +131,13 @@ class JobState:
     def running(self) -> bool:
         return self.status == RUNNING
 
+    @property
+    def seconds_left(self) -> float | None:
+        """Time to the end at the pace so far; None until a twentieth of the run gives a pace worth quoting."""
+        if not self.running or self.fraction < 0.05 or self.elapsed_s <= 0:
+            return None
+        return self.elapsed_s * (1 - self.fraction) / self.fraction
+
 
 @dataclass
 class Job:
@@ -233,6 +240,31 @@ class Job:
             self._update(status=CANCELLED)
         else:
             self._update(status=FAILED, error=end.get("error") or f"the training process exited with {code}")
+
+
+def full_epoch_seconds(latent_dim: int, folder: Path | None = None) -> tuple[float, int] | None:
+    """Seconds per epoch on all 60,000 digits, as measured when the nearest checkpoint in size was trained, and
+    that checkpoint's latent size.
+
+    Read from the checkpoint's own per-epoch timestamps (their median, so a run paused for a while doesn't skew
+    it), to tell a visitor what a full-data run costs before they start one, without guessing. The nearest size
+    on a log scale, since the model's width changes with the code size. None without a full-data checkpoint."""
+    from core.checkpoints import CheckpointError, list_checkpoints, read_meta
+
+    timings = {}
+    for dim in list_checkpoints(folder):
+        try:
+            meta = read_meta(dim, folder)
+            ends = [0.0] + [float(row["elapsed_s"]) for row in meta["history"]]
+            if meta["train"]["train_fraction"] < 1 or len(ends) < 2:
+                continue
+        except (CheckpointError, KeyError, TypeError, ValueError):
+            continue  # the views say what is wrong with it; here it just doesn't count
+        timings[dim] = float(np.median(np.diff(ends)))
+    if not timings:
+        return None
+    nearest = min(timings, key=lambda dim: (abs(np.log(dim / latent_dim)), dim))
+    return timings[nearest], nearest
 
 
 def _prepare_worker() -> None:

@@ -23,6 +23,7 @@ from core.jobs import (
     RUNNING,
     JobRequestError,
     JobState,
+    full_epoch_seconds,
     job_key,
     registry,
 )
@@ -38,30 +39,73 @@ st.caption(
     "is saved like every other checkpoint and shows up in every view."
 )
 
+
+def watched_job(quiet: bool = False):
+    """The job named in the URL, else whatever is training on this server right now."""
+    token = st.query_params.get("job")
+    job = registry().find(token) if token else None
+    if token and job is None and not quiet:
+        st.info("The run in this link is not known to this server (it may have been restarted).")
+    if job is None and registry().running():
+        job = registry().running()[0]
+        st.query_params["job"] = job.key.token  # keep following it after it ends, and across reloads
+    return job
+
+
+def form_defaults(job) -> dict:
+    """What the form shows when first drawn in a visit: the run being watched while it trains, else a quick
+    starter run. (Streamlit forgets a page's widgets when you leave it, so without this a visitor coming back
+    mid-run saw the defaults beside a panel training something else.)"""
+    if job is not None and job.state().running:
+        k = job.key
+        return dict(
+            lab_size_by="latent dims",
+            lab_dim=k.latent_dim,
+            lab_epochs=k.epochs,
+            lab_share=round(k.train_fraction * 100, 1),
+            lab_seed=k.seed,
+        )
+    return dict(lab_size_by="latent dims", lab_dim=20, lab_epochs=3, lab_share=10.0, lab_seed=0)
+
+
+def per_epoch_hint(latent_dim: int) -> str:
+    """How long a full-data epoch took when a checkpoint of about this size was trained: measured, not guessed."""
+    timing = full_epoch_seconds(latent_dim)
+    if timing is None:
+        return "A small share trains in seconds (and shows how much data matters)."
+    seconds, reference_dim = timing
+    return (
+        "A small share trains in seconds (and shows how much data matters). With 100 %, an epoch took "
+        f"about {seconds:.0f} s when the d={reference_dim} checkpoint was trained."
+    )
+
+
 st.subheader("Train a model")
+for name, value in form_defaults(watched_job(quiet=True)).items():
+    st.session_state.setdefault(name, value)
+st.session_state.setdefault("lab_pct", 97.5)
 c1, c2, c3, c4 = st.columns([1.3, 1, 1.3, 1])
 with c1:
     size_by = st.radio("size by", ["latent dims", "compression %"], horizontal=True, key="lab_size_by")
     if size_by == "latent dims":
-        latent_dim = int(st.number_input("latent dims", MIN_LATENT_DIM, MAX_LATENT_DIM, 20, key="lab_dim"))
+        latent_dim = int(st.number_input("latent dims", MIN_LATENT_DIM, MAX_LATENT_DIM, key="lab_dim"))
     else:
-        pct = st.number_input("compression %", 0.0, 99.9, 97.5, step=0.5, key="lab_pct")
+        pct = st.number_input("compression %", 0.0, 99.9, step=0.5, key="lab_pct")
         latent_dim = latent_dim_for(pct)
         st.caption(f"→ {latent_dim} latent dims")
 with c2:
-    epochs = int(st.number_input("epochs", 1, MAX_EPOCHS, 3, key="lab_epochs"))
+    epochs = int(st.number_input("epochs", 1, MAX_EPOCHS, key="lab_epochs"))
 with c3:
     share = st.slider(
         "share of the 60,000 training digits (%)",
         MIN_TRAIN_FRACTION * 100,
         100.0,
-        10.0,
         step=0.5,
         key="lab_share",
-        help="A small share trains in seconds (and shows how much data matters); 100 % takes ~30 s per epoch here.",
+        help=per_epoch_hint(latent_dim),
     )
 with c4:
-    seed = int(st.number_input("seed", 0, 2**31 - 1, 0, key="lab_seed"))
+    seed = int(st.number_input("seed", 0, 2**31 - 1, key="lab_seed"))
 
 exists = latent_dim in available_latent_dims()
 overwrite = False
@@ -81,16 +125,8 @@ if st.button("Start training", type="primary", disabled=exists and not overwrite
         st.error(str(exc))
 
 
-def watched_job():
-    """The job named in the URL, else whatever is training on this server right now."""
-    token = st.query_params.get("job")
-    job = registry().find(token) if token else None
-    if token and job is None:
-        st.info("The run in this link is not known to this server (it may have been restarted).")
-    if job is None and registry().running():
-        job = registry().running()[0]
-        st.query_params["job"] = job.key.token  # keep following it after it ends, and across reloads
-    return job
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def live_panel(token: str, card_above: bool) -> None:
@@ -105,8 +141,10 @@ def live_panel(token: str, card_above: bool) -> None:
 
     if s.status == RUNNING:
         left, right = st.columns([5, 1])
+        left_s = "" if s.seconds_left is None else f", about {duration(s.seconds_left)} left"
         where = (
-            f"epoch {s.epoch} of {s.key.epochs}, {s.fraction:.0%}, {s.elapsed_s:.0f} s, running loss {s.train_loss:.5f}"
+            f"epoch {s.epoch} of {s.key.epochs}, {s.fraction:.0%}, {s.elapsed_s:.0f} s{left_s}, "
+            f"running loss {s.train_loss:.5f}"
             if s.epoch
             else "loading the digits and building the model…"
         )

@@ -1,5 +1,6 @@
 """The lab's training jobs: background runs that save like the CLI, cancel cleanly, and are shared."""
 
+import itertools
 import os
 import threading
 import time
@@ -7,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoints import list_checkpoints, load_checkpoint
+from core.checkpoints import list_checkpoints, load_checkpoint, read_meta
 from core.cpu_kernels import PINNED_ENV, cpu_has_avx2
 from core.jobs import (
     CANCELLED,
     DONE,
     MAX_EPOCHS,
+    RUNNING,
     WORKER_NICENESS,
     CheckpointExistsError,
     JobRegistry,
     JobRequestError,
+    JobState,
+    full_epoch_seconds,
     job_key,
 )
 
@@ -50,6 +54,7 @@ def test_a_short_job_writes_a_valid_checkpoint(tmp_checkpoints):
     assert state.snapshots and state.snapshots[-1][0] == "after epoch 1"
     assert state.snapshots[-1][1].shape == (10, 28, 28)
     assert list_checkpoints(tmp_checkpoints) == [3]
+    assert full_epoch_seconds(3) is None  # trained on a share of the digits: no full-data epoch to quote
 
 
 def _wait_until_training(job, timeout_s: float = 120) -> None:
@@ -123,3 +128,21 @@ def test_a_second_model_is_refused_while_one_trains(tmp_checkpoints):
         registry.submit(job_key(9, 1, train_fraction=TINY))
     first.cancel()
     assert first.wait(60)
+
+
+def test_the_time_left_follows_the_pace_so_far():
+    key = job_key(8, 4)
+    assert JobState(key, RUNNING, fraction=0.01, elapsed_s=2.0).seconds_left is None  # too early for a pace
+    assert JobState(key, RUNNING, fraction=0.25, elapsed_s=30.0).seconds_left == pytest.approx(90.0)
+    assert JobState(key, DONE, fraction=1.0, elapsed_s=120.0).seconds_left is None
+
+
+def test_a_full_data_epoch_is_quoted_from_the_nearest_checkpoint_in_size():
+    """From the shipped checkpoints' own per-epoch timestamps, nearest on a log scale."""
+    seconds, reference_dim = full_epoch_seconds(9)
+    assert reference_dim == 8
+    meta = read_meta(8)
+    ends = [0.0] + [row["elapsed_s"] for row in meta["history"]]
+    epochs = sorted(b - a for a, b in itertools.pairwise(ends))
+    assert epochs[0] <= seconds <= epochs[-1] and seconds < meta["wall_time_s"] / 2
+    assert full_epoch_seconds(300)[1] == 392 and full_epoch_seconds(1)[1] == min(list_checkpoints())

@@ -93,14 +93,17 @@ def test_a_second_session_finds_the_running_job_and_does_not_start_another(tmp_c
     n_jobs = len(registry().jobs())
     token = registry().running()[0].key.token
     assert first.query_params["job"] == token
-    reloaded = AppTest.from_file(LAB, default_timeout=TIMEOUT)  # a reload: a new session, same URL
+    reloaded = AppTest.from_file(LAB, default_timeout=TIMEOUT)  # a reload: a new session, same URL, no form state
     reloaded.query_params["job"] = token
-    for k, v in settings.items():
-        reloaded.session_state[k] = v
     reloaded.run()
     assert any("Training d=4" in p.proto.text for p in reloaded.get("progress"))
-    reloaded.button(key="lab_start").click().run()  # the same request from the other session
+    # the form shows the run it is watching, not the defaults
+    assert reloaded.number_input(key="lab_dim").value == 4 and reloaded.number_input(key="lab_epochs").value == 5
+    assert reloaded.slider(key="lab_share").value == 20.0 and not reloaded.warning
+    reloaded.button(key="lab_start").click().run()  # so Start asks for the same run, which it joins
     assert len(registry().jobs()) == n_jobs and len(registry().running()) == 1
+    # once the pace is known, the bar says how long is left
+    wait_until(reloaded, lambda at: any(" left, " in p.proto.text for p in at.get("progress")))
 
 
 def test_compression_percent_picks_the_latent_size():
