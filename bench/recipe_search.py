@@ -75,7 +75,10 @@ def build(latent_dim: int, v: dict) -> AutoEncoder:
     """The shipped network with the variant's changes; blocks are added to a residual-free base."""
     act = ACTS[v.get("act", "relu")]
     config = ModelConfig(
-        latent_dim=latent_dim, channels=tuple(v.get("ch", (32, 64))), hidden=v.get("hidden"), res_blocks=0,
+        latent_dim=latent_dim,
+        channels=tuple(v.get("ch", (32, 64))),
+        hidden=v.get("hidden"),
+        res_blocks=0,
         res_blocks_14=0,
     )
     model = AutoEncoder(config)

@@ -30,8 +30,11 @@ def network_text(config: ModelConfig) -> str:
         parts.append(f"{config.res_blocks} {kind}residual block{plural} each side")
     if config.res_blocks_14:
         plural = "s" if config.res_blocks_14 > 1 else ""
-        parts.append(f"{config.res_blocks_14} more at 14x14 in the decoder" if config.res_blocks else
-                     f"{config.res_blocks_14} {kind}residual block{plural} at 14x14 in the decoder")
+        parts.append(
+            f"{config.res_blocks_14} more at 14x14 in the decoder"
+            if config.res_blocks
+            else f"{config.res_blocks_14} {kind}residual block{plural} at 14x14 in the decoder"
+        )
     parts.append(f"hidden layer {config.hidden}" if config.hidden else "no hidden layer")
     if config.linear_path:
         parts.append("linear path")

@@ -129,8 +129,16 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
-        fields = ("latent_dim", "channels", "hidden", "linear_path", "activation", "res_blocks", "res_kind",
-                  "res_blocks_14")
+        fields = (
+            "latent_dim",
+            "channels",
+            "hidden",
+            "linear_path",
+            "activation",
+            "res_blocks",
+            "res_kind",
+            "res_blocks_14",
+        )
         known = {k: d.get(k, LEGACY_DEFAULTS.get(k)) for k in fields if k in d or k in LEGACY_DEFAULTS}
         return cls(**known)
 

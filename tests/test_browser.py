@@ -189,9 +189,7 @@ def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
     from core.lesson import STEP_KEYS
 
     url, page = browser_page
-    seen = _step_through_lesson(
-        page, url, "", "normal", lambda p: p.get_by_role("button", name="Next").first.click()
-    )
+    seen = _step_through_lesson(page, url, "", "normal", lambda p: p.get_by_role("button", name="Next").first.click())
     assert seen == list(STEP_KEYS)
 
 
@@ -207,6 +205,8 @@ def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_key
     page.keyboard.press("ArrowLeft")
     wait_for_app(page)
     assert f"step={STEP_KEYS[-2]}" in page.url
+
+
 def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
     import shutil
 

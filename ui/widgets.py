@@ -202,9 +202,7 @@ def image_strips(rows: list[tuple[str, np.ndarray]], column_titles: list[str], c
     from core.lab_figures import GAP, SIDE, tile_row
 
     gap_px = cell_px * GAP / SIDE
-    head = "".join(
-        f'<span style="flex:0 0 {cell_px}px;text-align:center">{escape(t)}</span>' for t in column_titles
-    )
+    head = "".join(f'<span style="flex:0 0 {cell_px}px;text-align:center">{escape(t)}</span>' for t in column_titles)
     cells = [
         "<span></span>",
         f'<div style="display:flex;gap:{gap_px:.1f}px;font-size:0.8rem;color:#555">{head}</div>',
