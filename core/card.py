@@ -13,6 +13,14 @@ from core.levels import N_PIXELS, compression_pct, latent_bytes
 from core.model import ACTIVATIONS, ModelConfig
 
 
+def _device(meta: dict) -> str:
+    device = str(meta.get("device", "an unrecorded device"))
+    kernels = meta.get("cpu_kernels")
+    if isinstance(kernels, dict) and kernels.get("aten"):
+        device += f" ({kernels['aten']} kernels)"
+    return device
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "not recorded"
@@ -69,7 +77,7 @@ def model_card(latent_dim: int, folder: Path | None = None) -> list[tuple[str, s
         ("bytes per image", f"{b32:,} as float32 · {b16:,} as float16 · {b8:,} as 8-bit (raw digit: {N_PIXELS})"),
         ("epochs", str(train.get("epochs", "not recorded"))),
         ("training data", "all 60,000 digits" if fraction >= 1 else f"{fraction:.1%} of the 60,000 digits"),
-        ("training time", f"{_duration(meta.get('wall_time_s'))} on {meta.get('device', 'an unrecorded device')}"),
+        ("training time", f"{_duration(meta.get('wall_time_s'))} on {_device(meta)}"),
         ("test MSE", f"{mse:.6f}" if mse is not None else "not recorded"),
         ("weights SHA-256", meta["weights_sha256"][:16] + "…"),
     ]

@@ -26,6 +26,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from core.atomic import atomic_write_bytes, atomic_write_text, locked
+from core.cpu_kernels import kernels_in_use
 from core.data import data_digest
 from core.levels import check_latent_dim, compression_pct
 from core.model import AutoEncoder, ModelConfig
@@ -100,6 +101,8 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
         "device": result.device,
         "versions": _versions(),
     }
+    if result.device == "cpu":
+        meta["cpu_kernels"] = kernels_in_use()
     write_pair(paths, model, meta, "aecl-autoencoder")
     return paths.weights
 

@@ -71,3 +71,15 @@ def reexec_pinned(module: str, argv: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)
+
+
+def kernels_in_use() -> dict[str, str]:
+    """The CPU code paths this process runs on, for a checkpoint's JSON: the same seed gives the same
+    weights only on the same paths, so a checkpoint says which it was trained with."""
+    import torch
+
+    return {
+        "aten": torch.backends.cpu.get_cpu_capability(),
+        "onednn_max_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
+        "mkl_cbwr": os.environ.get("MKL_CBWR", "native"),
+    }

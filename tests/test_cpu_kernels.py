@@ -49,11 +49,16 @@ def test_the_training_cli_restarts_itself_on_the_pinned_kernels_unless_opted_out
     if opt_out:
         env[OPT_OUT] = "1"
     command = [sys.executable, "-m", "core.train", "--latent-dim", "2", "--epochs", "1", "--train-fraction", "0.01"]
-    out = subprocess.run(
-        [*command, "--no-save"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=True
-    ).stdout
+    out = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
+    out = out.stdout
     native = torch.backends.cpu.get_cpu_capability()  # this test process is not pinned
     assert f"on cpu ({native if opt_out else 'AVX2'} kernels)" in out
+    # and the checkpoint records them, since the same seed only gives the same weights on the same kernels
+    recorded = json.loads((tmp_path / "ae_d002.json").read_text())["cpu_kernels"]
+    if opt_out:
+        assert recorded == {"aten": native, "onednn_max_isa": "native", "mkl_cbwr": "native"}
+    else:
+        assert recorded == {"aten": "AVX2", "onednn_max_isa": "AVX2", "mkl_cbwr": "AVX2"}
 
 
 @needs_avx2

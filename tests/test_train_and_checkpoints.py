@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.card import model_card
 from core.checkpoints import (
     CheckpointError,
     CheckpointMissingError,
@@ -170,6 +171,8 @@ def test_save_load_round_trip_is_exact(trained, tmp_checkpoints):
     assert meta["latent_dim"] == 5 and meta["train"]["epochs"] == 1
     assert meta["history"] == trained.history
     assert {"torch", "safetensors", "numpy"} <= set(meta["versions"])
+    assert meta["cpu_kernels"]["aten"] == torch.backends.cpu.get_cpu_capability()
+    assert f"({meta['cpu_kernels']['aten']} kernels)" in dict(model_card(5))["training time"]
     assert list_checkpoints() == [5]
     assert not list(tmp_checkpoints.glob("*.tmp"))
 
