@@ -143,6 +143,8 @@ def figure_png(fig: go.Figure, width_in: float = 12.0, dpi: int = 150) -> bytes:
             ax.axhline(shape.y0, color=_color(shape.line.color), linestyle="--")
     for note in layout.annotations or ():
         x = categories.index(note.x) if isinstance(note.x, str) and note.x in categories else note.x
+        if layout.xaxis.type == "log" and note.xref != "paper" and isinstance(x, int | float):
+            x = 10**x  # plotly places annotations on a log axis by log10; matplotlib by value
         if note.yref == "paper" and note.xref != "paper":  # a label on a vertical line (the knee)
             ax.annotate(_plain(note.text), (x, 0.97), xycoords=ax.get_xaxis_transform(), ha="right", fontsize=11)
         elif note.xref == "paper" and note.yref != "paper":  # a label on a horizontal line

@@ -133,7 +133,19 @@ def log_ticks(values: Iterable[float | None]) -> dict:
     ticks = [t for t in ticks if below <= t <= above]
     if len(ticks) > MAX_LOG_TICKS:
         ticks = [t for t in ticks if f"{t:e}".startswith("1.")]
-    return {"tickvals": ticks, "ticktext": [f"{t:,g}" for t in ticks]}
+    return {"tickvals": ticks, "ticktext": [_tick_label(t) for t in ticks]}
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_label(value: float) -> str:
+    """0.0002 written out; anything smaller as 2×10⁻⁵ (Python's "2e-05" is for programmers)."""
+    if value >= 1e-4:
+        return f"{value:,g}"
+    mantissa, exponent = f"{value:e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPTS)
+    return power if round(float(mantissa)) == 1 else f"{round(float(mantissa))}×{power}"
 
 
 def compression_xaxis(by_pct: bool, latent_dims: Iterable[int] = ()) -> dict:
@@ -183,11 +195,19 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
             )
         )
     if knee_pct is not None:
-        fig.add_vline(
-            x=knee_pct if by_pct else round(N_PIXELS * (1 - knee_pct / 100)),
-            line=dict(color=KNEE_COLOR, dash="dot", width=2),
-            annotation_text=f"knee ≈ {knee_pct:.1f}%",
-            annotation_position="top left",
+        knee_x = knee_pct if by_pct else N_PIXELS * (1 - knee_pct / 100)
+        fig.add_vline(x=knee_x, line=dict(color=KNEE_COLOR, dash="dot", width=2))
+        # its label is placed by hand: plotly reads an annotation's x on a log axis as log10 (a vline's own
+        # label at x=78 stretched the latent-dims axis to 10^78)
+        fig.add_annotation(
+            x=knee_x if by_pct else np.log10(knee_x),
+            y=1.0,
+            yref="paper",
+            text=f"knee ≈ {knee_pct:.1f}%" + ("" if by_pct else f" (d ≈ {knee_x:.0f})"),
+            showarrow=False,
+            xanchor="right",
+            yanchor="top",
+            font=dict(color=KNEE_COLOR, size=12),
         )
     fig.update_layout(
         title="Reconstruction error against compression (10,000 test digits)",

@@ -78,6 +78,9 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
     fig = figure(at)
     assert fig["layout"]["xaxis"]["type"] == "log"
     assert {"2", "5", "10", "20", "50", "100", "200"} <= set(fig["layout"]["xaxis"]["ticktext"])
+    # the knee's label sits on the axis (plotly reads a log axis's annotation x as log10: 78 stretched it to 10^78)
+    (knee,) = [a for a in fig["layout"]["annotations"] if a["text"].startswith("knee")]
+    assert 0 < knee["x"] < np.log10(784)
     assert sorted(values(fig["data"][0]["x"]).tolist()) == sorted(available_latent_dims())
 
 

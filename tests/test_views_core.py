@@ -71,3 +71,15 @@ def test_a_reconstruction_on_top_of_its_original_leaves_both_visible():
     by_digit = embedding_scatter(xy, source, labels, np.array([0, 1, 0, 1]), "digit", "t", "t-SNE")
     three = next(t for t in by_digit.data if t.name == "digit 3")
     assert list(three.marker.size) == [9, 4] and three.marker.opacity[0] < three.marker.opacity[1]
+
+
+def test_log_axis_ticks_are_written_out_and_enclose_the_values():
+    from core.figures import log_ticks
+
+    ticks = log_ticks([0.00023, 0.011, None, 0.0, 0.04])  # None and 0 have no place on a log axis
+    assert ticks["ticktext"] == ["0.0002", "0.0005", "0.001", "0.002", "0.005", "0.01", "0.02", "0.05"]
+    assert ticks["tickvals"] == pytest.approx([2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2])
+    assert log_ticks([3e-6, 1e-5])["ticktext"] == ["2×10⁻⁶", "5×10⁻⁶", "10⁻⁵"]
+    wide = log_ticks([2, 30_000])  # too many decades for 1-2-5: powers of ten only
+    assert wide["ticktext"] == ["10", "100", "1,000", "10,000"]
+    assert log_ticks([]) == {} and log_ticks([0.0, None]) == {}
