@@ -120,7 +120,8 @@ def log_ticks(values: Iterable[float | None]) -> dict:
 
     Plotly labels the ticks between a log axis's decades just "2" and "5", which a class reads as
     nonsense beside "0.01"; "0.002" says what it is. Only the ticks that enclose the values, so an
-    exported (matplotlib) copy doesn't stretch its axis to reach them. Empty without a positive value."""
+    exported (matplotlib) copy doesn't stretch its axis to reach them. Empty without a positive value, or
+    where the values span too little for two of these ticks."""
     v = np.asarray([x for x in values if x is not None], dtype=float)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
@@ -128,6 +129,8 @@ def log_ticks(values: Iterable[float | None]) -> dict:
     lo, hi = float(v.min()), float(v.max())
     first, last = int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1
     ticks = [float(f"{m}e{e}") for e in range(first, last + 1) for m in (1, 2, 5)]
+    if sum(lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9) for t in ticks) < 2:
+        return {}  # a narrow span: plotly's own ticks for it are finer and already written out in full
     below = max(t for t in ticks if t <= lo * (1 + 1e-9))
     above = min(t for t in ticks if t >= hi * (1 - 1e-9))
     ticks = [t for t in ticks if below <= t <= above]

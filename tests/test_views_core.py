@@ -82,4 +82,5 @@ def test_log_axis_ticks_are_written_out_and_enclose_the_values():
     assert log_ticks([3e-6, 1e-5])["ticktext"] == ["2×10⁻⁶", "5×10⁻⁶", "10⁻⁵"]
     wide = log_ticks([2, 30_000])  # too many decades for 1-2-5: powers of ten only
     assert wide["ticktext"] == ["10", "100", "1,000", "10,000"]
+    assert log_ticks([0.052, 0.095]) == {}  # one tick in the span: plotly's finer ticks serve better
     assert log_ticks([]) == {} and log_ticks([0.0, None]) == {}
