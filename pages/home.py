@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.levels import N_PIXELS, STUDY_LEVELS_PCT, latent_bytes, latent_dim_for
+from ui.navigation import pages_in
 
 st.title("Autoencoder Compression Lab")
 st.markdown(
@@ -38,15 +39,17 @@ st.caption(
     "(392 numbers) takes 1,568 bytes, twice the 784 bytes of the raw 8-bit digit."
 )
 
-st.subheader("Explore")
-c1, c2 = st.columns(2)
-with c1:
-    st.page_link("pages/reconstructions.py", label="Reconstructions", icon=":material/grid_view:")
-    st.caption("Originals above, one row per level: where digits blur, and where a 2 turns into an 8.")
-    st.page_link("pages/error_curve.py", label="Error vs compression", icon=":material/show_chart:")
-    st.caption("Test error for every trained size, PCA beside it, and the knee where error takes off.")
-with c2:
-    st.page_link("pages/per_digit.py", label="Per-digit error", icon=":material/bar_chart:")
-    st.caption("Which digits are hardest, raw or per unit of ink, with confidence intervals.")
-    st.page_link("pages/embedding.py", label="Embedding overlay", icon=":material/scatter_plot:")
-    st.caption("Originals (blue) and reconstructions (red) on one t-SNE, UMAP or PCA map, and how well they mix.")
+
+def page_map(title: str, group: str) -> None:
+    """Links to one group of pages, two columns, each with its line of what it shows."""
+    st.subheader(title)
+    columns = st.columns(2)
+    for i, p in enumerate(pages_in(group)):
+        with columns[i % 2]:
+            st.page_link(p.script, label=p.title, icon=p.icon)
+            st.caption(p.blurb)
+
+
+page_map("The study's four views", "study")
+page_map("Beyond the study", "beyond")
+page_map("Teaching with it", "teach")

@@ -36,6 +36,12 @@ def test_app_entry_point_renders_home():
     assert "Autoencoder Compression Lab" in at.title[0].value
     table = at.table[0].value
     assert table["latent dims"].tolist() == [392, 78, 39, 8]
+    # the home page's map leads to every other page, once
+    from ui.navigation import PAGES
+
+    linked = [link.proto.label for link in at.get("page_link")]
+    assert sorted(linked) == sorted(p.title for p in PAGES if p.group != "home")
+    assert [h.value for h in at.subheader][-3:] == ["The study's four views", "Beyond the study", "Teaching with it"]
 
 
 def test_reconstructions_page_changes_with_levels_mode_and_error_map():
