@@ -12,8 +12,9 @@ N_PIXELS = 28 * 28
 #: The study's four levels, in % compression.
 STUDY_LEVELS_PCT: tuple[int, ...] = (50, 90, 95, 99)
 
-#: Extra latent sizes trained so that the error-vs-compression curve has a real shape.
-SWEEP_LATENT_DIMS: tuple[int, ...] = (2, 4, 16, 32)
+#: Extra latent sizes trained so that the error-vs-compression curve has a real shape: below the study's
+#: smallest code, and (64, 128, 256) across the long stretch between its 50 % and 90 % levels.
+SWEEP_LATENT_DIMS: tuple[int, ...] = (2, 4, 16, 32, 64, 128, 256)
 
 MIN_LATENT_DIM = 1
 MAX_LATENT_DIM = N_PIXELS

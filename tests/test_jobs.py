@@ -145,4 +145,4 @@ def test_a_full_data_epoch_is_quoted_from_the_nearest_checkpoint_in_size():
     ends = [0.0] + [row["elapsed_s"] for row in meta["history"]]
     epochs = sorted(b - a for a, b in itertools.pairwise(ends))
     assert epochs[0] <= seconds <= epochs[-1] and seconds < meta["wall_time_s"] / 2
-    assert full_epoch_seconds(300)[1] == 392 and full_epoch_seconds(1)[1] == min(list_checkpoints())
+    assert full_epoch_seconds(600)[1] == 392 and full_epoch_seconds(1)[1] == min(list_checkpoints())
