@@ -40,7 +40,8 @@ from core.train_worker import decode_images
 
 log = logging.getLogger(__name__)
 
-#: The lab's ceiling. A full-data epoch takes ~30 s on two CPU cores; longer runs belong to the CLI.
+#: The lab's ceiling. A full-data epoch takes 20-60 s on two CPU cores (the checkpoints' own timings, by host and
+#: network); longer runs belong to the CLI.
 MAX_EPOCHS = 50
 #: Smallest training fraction: below ~300 digits an epoch is a couple of steps and teaches nothing.
 MIN_TRAIN_FRACTION = 0.005
@@ -97,9 +98,8 @@ def job_key(latent_dim: int, epochs: int, seed: int = 0, train_fraction: float =
         raise JobRequestError(f"Train for at least one epoch (got {epochs!r}).")
     if epochs > MAX_EPOCHS:
         raise JobRequestError(
-            f"{epochs} epochs is more than the lab allows ({MAX_EPOCHS}; a full-data epoch takes about "
-            f"half a minute here). For a longer run use: python -m core.train --latent-dim {latent_dim} "
-            f"--epochs {epochs}"
+            f"{epochs} epochs is more than the lab allows ({MAX_EPOCHS}; longer runs belong to the command "
+            f"line). Use: python -m core.train --latent-dim {latent_dim} --epochs {epochs}"
         )
     if not MIN_TRAIN_FRACTION <= train_fraction <= 1:
         raise JobRequestError(
