@@ -210,7 +210,7 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
             showarrow=False,
             xanchor="right",
             yanchor="top",
-            font=dict(color=KNEE_COLOR, size=12),
+            font=dict(color=KNEE_COLOR),  # its size follows the layout's (presenter mode enlarges it)
         )
     fig.update_layout(
         title="Reconstruction error against compression (10,000 test digits)",
