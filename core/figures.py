@@ -139,6 +139,11 @@ def log_ticks(values: Iterable[float | None]) -> dict:
     return {"tickvals": ticks, "ticktext": [_tick_label(t) for t in ticks]}
 
 
+def log_axis_ticks(axis: str, values: Iterable[float | None]) -> dict:
+    """`log_ticks` as `update_layout` keywords for one axis ("xaxis", "yaxis")."""
+    return {f"{axis}_{k}": v for k, v in log_ticks(values).items()}
+
+
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -155,12 +160,7 @@ def compression_xaxis(by_pct: bool, latent_dims: Iterable[int] = ()) -> dict:
     """The x axis every per-level curve shares: compression %, or latent dims on a log scale."""
     if by_pct:
         return {"xaxis_title": "compression (% of 784 pixels removed: 1 − latent dims / 784)", "xaxis_type": "linear"}
-    ticks = log_ticks(latent_dims)
-    return {
-        "xaxis_title": "latent dimensions (log scale)",
-        "xaxis_type": "log",
-        **{f"xaxis_{k}": v for k, v in ticks.items()},
-    }
+    return {"xaxis_title": "latent dimensions (log scale)", "xaxis_type": "log", **log_axis_ticks("xaxis", latent_dims)}
 
 
 def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression") -> go.Figure:
@@ -217,7 +217,7 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
         **compression_xaxis(by_pct, [r["latent_dim"] for r in rows]),
         yaxis_title="test MSE (pixels in [0, 1])" + (", log scale" if log_y else ""),
         yaxis_type="log" if log_y else "linear",
-        **({f"yaxis_{k}": v for k, v in log_ticks(r["mse"] for r in rows).items()} if log_y else {}),
+        **(log_axis_ticks("yaxis", (r["mse"] for r in rows)) if log_y else {}),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
         hovermode="closest",
         margin=dict(t=110),

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.colors import AE_COLOR, DIGIT_COLORS, PCA_COLOR, TRAIN_COLOR
-from core.figures import log_ticks
+from core.figures import log_axis_ticks
 
 SIDE = 28
 GAP = 3  # blank pixels between tiled digits
@@ -114,7 +114,7 @@ def training_curve(history: Sequence[dict], steps: Sequence[tuple[float, float]]
         xaxis_title="epochs done",
         yaxis_title="MSE (pixels in [0, 1]), log scale",
         yaxis_type="log",
-        **{f"yaxis_{k}": v for k, v in log_ticks(plotted).items()},
+        **log_axis_ticks("yaxis", plotted),
         xaxis_range=[0, max(epochs, 1) + 0.05],
         height=340,
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
