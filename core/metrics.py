@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 INK_THRESHOLD = 0.5
 N_DIGITS = 10
@@ -67,6 +66,8 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
     m = float(values.mean())
     if len(values) < 2:
         return m, m, m
+    from scipy import stats  # imported on first use: it costs half a second, and the home page needs none of it
+
     half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
     return m, m - half, m + half
 

@@ -1,13 +1,22 @@
-"""Home: what the lab is, the compression levels with their byte cost, and a way into each view.
+"""Home: one digit through the study's levels, the levels with their byte cost, and a way into each view.
 
-Kept free of torch and of the models, so the dashboard's first paint is quick.
+Kept free of torch: the digit's reconstructions come from the disk cache once computed
+(`core.showcase`), so the dashboard's first paint stays quick.
 """
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.levels import N_PIXELS, STUDY_LEVELS_PCT, latent_bytes, latent_dim_for
+from core.data import load_split
+from core.levels import N_PIXELS, STUDY_LEVELS_PCT, compression_pct, latent_bytes, latent_dim_for
+from core.showcase import showcase
+from ui.images import image_row
 from ui.navigation import pages_in
+from ui.state import set_url, url_int
+
+#: The digit a first visit shows (a clear 7 from the test set); "Another digit" draws a new one.
+FIRST_DIGIT = 0
 
 st.title("Autoencoder Compression Lab")
 st.markdown(
@@ -17,6 +26,40 @@ st.markdown(
     "Auto-Encoders* (Ready Tensor, CC BY-SA) and checks each of its claims against the data, with "
     "PCA, the classic linear method, beside the auto-encoder wherever a comparison is fair."
 )
+
+
+def show_one_digit() -> None:
+    """A test digit, then what each study level gives back, with the bytes of its code and its error."""
+    n_test = len(load_split("test"))
+    index = url_int("digit", FIRST_DIGIT, 0, n_test - 1)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.subheader("One digit, squeezed through each level")
+    if right.button("Another digit", icon=":material/casino:", key="home_another"):
+        index = int(np.random.default_rng().integers(n_test))
+    set_url(digit=index)
+    try:
+        with st.spinner("Reconstructing this digit at each level…"):
+            shown = showcase(index)
+    except Exception as exc:  # a missing or broken study model: the rest of the page still helps
+        st.warning(f"The study's models can't show a digit right now ({exc}). The views below say more.")
+        return
+    items = [(shown.original, f"original · {shown.raw_bytes} B raw")]
+    items += [
+        (
+            level.reconstruction,
+            f"{compression_pct(level.latent_dim):.0f} % · {level.code_bytes} B code · MSE {level.mse:.4f}",
+        )
+        for level in shown.levels
+    ]
+    image_row(items, size_px=130)
+    st.caption(
+        f"Test digit #{shown.index} (a {shown.label}). Each level keeps a code of that many numbers, stored here "
+        "at one byte each (8-bit); the decoder rebuilds the 784 pixels from it. MSE is the mean squared pixel "
+        "error (pixels in [0, 1]). The link to this page keeps the digit."
+    )
+
+
+show_one_digit()
 
 st.subheader("The study's four compression levels")
 rows = []

@@ -9,8 +9,9 @@ from core.digit import InvalidImageError, prepare_digit_steps
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+from ui.images import image_row, png_data_uri
 from ui.measures import show_classifier_readings
-from ui.widgets import YOUR_DIGIT_KEY, image_row, level_picker, model_card, page_guard, png_data_uri, png_download
+from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard, png_download
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 

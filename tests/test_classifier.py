@@ -24,7 +24,9 @@ def test_shipped_classifier_reads_at_least_99_percent_of_the_real_test_set():
     test = load_split("test")
     acc = accuracy(model, test.images, test.labels)  # evaluated now, not read from the JSON
     assert acc >= 0.99
-    assert acc == pytest.approx(meta["metrics"]["test_accuracy"], abs=1e-4)
+    assert acc == pytest.approx(
+        meta["metrics"]["test_accuracy"], abs=3e-4
+    )  # a few borderline digits may flip on another CPU vendor's kernels
     assert meta["data_digest"] and meta["wall_time_s"] > 0 and len(meta["weights_sha256"]) == 64
 
 

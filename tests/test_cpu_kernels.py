@@ -1,5 +1,6 @@
 """Training processes run on kernels pinned to AVX2, so a rebuild gives the shipped weights on any host."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -61,14 +62,45 @@ def test_the_training_cli_restarts_itself_on_the_pinned_kernels_unless_opted_out
         assert recorded == {"aten": "AVX2", "onednn_max_isa": "AVX2", "mkl_cbwr": "AVX2"}
 
 
-@needs_avx2
-def test_the_first_epoch_of_a_rebuild_reproduces_the_shipped_record_bit_for_bit():
-    """What `make checkpoints` promises, checked on whatever host runs the suite: the d=39 run's first
-    epoch, trained as the rebuild trains it, gives the shipped checkpoint's recorded loss to the last bit.
-    (Without the pinning, an AVX-512 host's d=8 first epoch differed from the 9th significant digit on.)"""
-    shipped = json.loads((checkpoint_dir() / "ae_d039.json").read_text())
-    command = [sys.executable, "-c", FIRST_EPOCH, "39"]
+#: How far the shipped d=39 record's first-epoch loss may move on another host. Between an AMD host (AVX-512,
+#: capped at AVX2) and an Intel one (AVX2) it moved by 8.3e-9 relative (0.013448134669339034 against
+#: 0.013448134557143457): MKL and oneDNN pick code paths by vendor even when capped. 1e-6 leaves two orders of
+#: magnitude for other hosts and stays far below what a change of recipe, data or seed moves (1e-2 and up).
+CROSS_HOST_REL_TOLERANCE = 1e-6
+
+
+def _train_tiny(checkpoints, *extra: str) -> bytes:
+    """A one-epoch d=2 run on 1 % of the data, trained by the CLI into `checkpoints`; its weights file's bytes."""
+    env = dict(pinned_env(), AECL_CHECKPOINT_DIR=str(checkpoints))
+    command = [sys.executable, "-m", "core.train", "--latent-dim", "2", "--epochs", "1", "--train-fraction", "0.01"]
+    command += extra
+    subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
+    return (checkpoints / "ae_d002.safetensors").read_bytes()
+
+
+def test_two_training_runs_on_one_host_give_the_same_weights_bit_for_bit(tmp_path):
+    """Bit-exactness is a promise about one host: the same seed, code and kernels give the same bytes."""
+    first, second = _train_tiny(tmp_path / "a"), _train_tiny(tmp_path / "b")
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+
+
+def test_a_different_seed_gives_different_weights(tmp_path):
+    """The control for the test above: the comparison can tell two runs apart."""
+    assert _train_tiny(tmp_path / "a") != _train_tiny(tmp_path / "b", "--seed", "1")
+
+
+def first_epoch_loss(latent_dim: int) -> float:
+    """The first epoch's mean train loss of the shipped config, trained as the rebuild trains it."""
+    command = [sys.executable, "-c", FIRST_EPOCH, str(latent_dim)]
     out = subprocess.run(
         command, cwd=REPO_ROOT, env=pinned_env(), capture_output=True, text=True, timeout=600, check=True
     ).stdout
-    assert float(out) == shipped["history"][0]["train_loss"]
+    return float(out)
+
+
+@needs_avx2
+def test_the_first_epoch_of_a_rebuild_matches_the_shipped_record_within_the_cross_host_tolerance():
+    """What `make checkpoints` promises on any host: the d=39 run's first epoch gives the shipped record's loss
+    to within float rounding across CPU vendors (bit for bit only on a host of the vendor that trained it)."""
+    shipped = json.loads((checkpoint_dir() / "ae_d039.json").read_text())["history"][0]["train_loss"]
+    assert first_epoch_loss(39) == pytest.approx(shipped, rel=CROSS_HOST_REL_TOLERANCE, abs=0)
