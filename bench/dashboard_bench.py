@@ -19,14 +19,24 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 from tests.browser import launch_chromium, streamlit_server, wait_for_app
+from ui.navigation import PAGES
 
-VIEWS = [  # (url path, sidebar link, page heading)
-    ("reconstructions", "Reconstructions", "Original vs reconstructed digits"),
-    ("error-curve", "Error vs compression", "Reconstruction error against compression"),
-    ("per-digit", "Per-digit error", "Error per digit"),
-    ("your-digit", "Your digit", "Your digit"),
-    ("embedding", "Embedding overlay", "Do reconstructions live where the originals do?"),
-]
+#: Each page's heading, by its script: what a visit waits for.
+HEADINGS = {
+    "pages/home.py": "Autoencoder Compression Lab",
+    "pages/lesson.py": "Lesson",
+    "pages/reconstructions.py": "Original vs reconstructed digits",
+    "pages/error_curve.py": "Reconstruction error against compression",
+    "pages/per_digit.py": "Error per digit",
+    "pages/your_digit.py": "Your digit",
+    "pages/embedding.py": "Do reconstructions live where the originals do?",
+    "pages/rate_distortion.py": "Rate–distortion",
+    "pages/recognisability.py": "Recognisability",
+    "pages/model_lab.py": "Model lab",
+    "pages/latent_explorer.py": "Latent explorer",
+}
+#: Every page of the sidebar: (url path, sidebar link, page heading).
+VIEWS = [(p.url_path, p.title, HEADINGS[p.script]) for p in PAGES]
 
 
 def _time_to_home(script: str, heading: str, env: dict | None = None) -> float:
@@ -73,21 +83,21 @@ def _click(page, link: str, heading: str) -> float:
 
 def view_times(repeats: int = 3) -> dict:
     """Per fresh server: first visit of each view, then revisits by the sidebar, then full reloads."""
-    first = {p: [] for p, _, _ in VIEWS}
-    again = {p: [] for p, _, _ in VIEWS}
-    reload = {p: [] for p, _, _ in VIEWS}
+    first = {t: [] for _, t, _ in VIEWS}
+    again = {t: [] for _, t, _ in VIEWS}
+    reload = {t: [] for _, t, _ in VIEWS}
     level_change = []
     for _ in range(repeats):
         with streamlit_server() as url, sync_playwright() as p:
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for path, _, heading in VIEWS:
-                first[path].append(_visit(page, url, path, heading))
+            for path, title, heading in VIEWS:
+                first[title].append(_visit(page, url, path, heading))
             for _ in range(2):
-                for path, link, heading in VIEWS:
-                    again[path].append(_click(page, link, heading))
-            for path, _, heading in VIEWS:
-                reload[path].append(_visit(page, url, path, heading))
+                for _, title, heading in VIEWS:
+                    again[title].append(_click(page, title, heading))
+            for path, title, heading in VIEWS:
+                reload[title].append(_visit(page, url, path, heading))
             page.goto(f"{url}/reconstructions")
             wait_for_app(page)
             for _ in range(3):

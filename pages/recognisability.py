@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from core.data import load_split
-from core.evaluate import reconstruct
 from core.figures import level_label
 from core.rd_figures import confusion_heatmap, images_side_by_side
-from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused, pair_examples
-from ui.measures import classifier_problem, confusion, original_accuracy
+from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused
+from ui.measures import classifier_problem, confused_examples, confusion, original_accuracy
 from ui.widgets import evaluation, level_picker, page_guard, png_download
 
 N_PAIRS, N_EXAMPLES = 3, 8
@@ -59,14 +57,12 @@ st.caption(
 )
 if not pairs:
     st.markdown(f"{where.capitalize()} every reconstruction is read as its own digit.")
-test = load_split("test")
 for pair in pairs:
     st.markdown(f"**{pair.sentence(where.capitalize())}.**")
-    idx = pair_examples(method, latent_dim, pair.true, pair.read_as, N_EXAMPLES)
-    recon = reconstruct(method, latent_dim, test.float_images(idx))
+    originals, recon = confused_examples(method, latent_dim, pair.true, pair.read_as, N_EXAMPLES)
     st.plotly_chart(
         images_side_by_side(
-            test.float_images(idx),
+            originals,
             [(f"read as {DIGIT_NAMES[pair.read_as]}", recon)],
             title=f"{DIGIT_NAMES[pair.true].capitalize()}s read as {DIGIT_NAMES[pair.read_as]}s: "
             f"originals (top) and their reconstructions",

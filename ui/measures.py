@@ -88,6 +88,24 @@ def confusion(method: str, latent_dim: int) -> np.ndarray:
     return _confusion(method, latent_dim, read_meta(latent_dim)["weights_sha256"], classifier_digest())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _confused_examples(
+    method: str, latent_dim: int, true: int, read_as: int, n: int, digest: str, clf: str
+) -> tuple[np.ndarray, np.ndarray]:
+    from core.data import load_split
+    from core.evaluate import reconstruct
+    from core.recognition import pair_examples
+
+    originals = load_split("test").float_images(pair_examples(method, latent_dim, true, read_as, n))
+    return originals, reconstruct(method, latent_dim, originals)
+
+
+def confused_examples(method: str, latent_dim: int, true: int, read_as: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to `n` test digits of `true` read as `read_as` at this level, and their reconstructions (cached)."""
+    digest = read_meta(latent_dim)["weights_sha256"]
+    return _confused_examples(method, latent_dim, true, read_as, n, digest, classifier_digest())
+
+
 @st.cache_data(show_spinner=False)
 def _original_accuracy(clf: str) -> float:
     from core.recognition import ORIGINAL, classifier_accuracy
