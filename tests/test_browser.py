@@ -292,3 +292,19 @@ def test_the_latent_explorer_on_the_2d_model(browser_page):
     expect(page.get_by_text("The whole latent plane")).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "latent-explorer-2d")
+
+
+def test_home_shows_a_digit_at_each_level_and_another_on_request(browser_page):
+    url, page = browser_page
+    page.goto(url)
+    wait_for_app(page)
+    digits = page.locator("[data-testid='stMain'] figure img")
+    expect(digits).to_have_count(5)
+    for i in range(5):
+        assert page.evaluate("(img) => img.naturalWidth", digits.nth(i).element_handle()) > 0  # decoded, not broken
+    before = digits.nth(1).get_attribute("src")
+    shot(page, "home-digit")
+    page.get_by_role("button", name="Another digit").click()
+    page.wait_for_url(re.compile(r"digit=(?!0\b)\d+"))
+    wait_for_app(page)
+    assert digits.nth(1).get_attribute("src") != before
