@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.checkpoints import read_meta
+from core.lab import ModelRef, is_lab_model, lab_card_rows, latent_dim_of
 from core.levels import N_PIXELS, compression_pct, latent_bytes
 from core.model import ACTIVATIONS, ModelConfig
 
@@ -63,21 +64,26 @@ def trained_on_an_earlier_network(latent_dims: list[int], folder: Path | None = 
     return [d for d in latent_dims if network_of(d, folder) != ModelConfig(latent_dim=d)]
 
 
-def model_card(latent_dim: int, folder: Path | None = None) -> list[tuple[str, str]]:
-    """(field, value) rows for one checkpoint; CheckpointError if it can't be read."""
-    meta = read_meta(latent_dim, folder)
+def model_card(ref: ModelRef, folder: Path | None = None, meta: dict | None = None) -> list[tuple[str, str]]:
+    """(field, value) rows for one checkpoint (a shipped size or a lab model, whose card also says who trained
+    it, when and how); CheckpointError if it can't be read. `meta`: the sidecar already in hand."""
+    meta = meta or read_meta(ref, folder)
+    latent_dim = latent_dim_of(ref)
     train = meta.get("train", {})
     fraction = train.get("train_fraction", 1.0)
     mse = (meta.get("metrics") or {}).get("test_mse")
     b32, b16, b8 = (latent_bytes(latent_dim, t) for t in ("float32", "float16", "uint8"))
-    return [
-        ("latent dims", f"{latent_dim} (compression {compression_pct(latent_dim):.1f} %)"),
-        ("parameters", f"{meta.get('n_parameters', 0):,}"),
-        ("network", network_text(ModelConfig.from_dict(meta["model"]))),  # read_meta has checked it parses
-        ("bytes per image", f"{b32:,} as float32 · {b16:,} as float16 · {b8:,} as 8-bit (raw digit: {N_PIXELS})"),
-        ("epochs", str(train.get("epochs", "not recorded"))),
-        ("training data", "all 60,000 digits" if fraction >= 1 else f"{fraction:.1%} of the 60,000 digits"),
-        ("training time", f"{_duration(meta.get('wall_time_s'))} on {_device(meta)}"),
-        ("test MSE", f"{mse:.6f}" if mse is not None else "not recorded"),
-        ("weights SHA-256", meta["weights_sha256"][:16] + "…"),
-    ]
+    return (
+        [
+            ("latent dims", f"{latent_dim} (compression {compression_pct(latent_dim):.1f} %)"),
+            ("parameters", f"{meta.get('n_parameters', 0):,}"),
+            ("network", network_text(ModelConfig.from_dict(meta["model"]))),  # read_meta has checked it parses
+            ("bytes per image", f"{b32:,} as float32 · {b16:,} as float16 · {b8:,} as 8-bit (raw digit: {N_PIXELS})"),
+            ("epochs", str(train.get("epochs", "not recorded"))),
+            ("training data", "all 60,000 digits" if fraction >= 1 else f"{fraction:.1%} of the 60,000 digits"),
+            ("training time", f"{_duration(meta.get('wall_time_s'))} on {_device(meta)}"),
+            ("test MSE", f"{mse:.6f}" if mse is not None else "not recorded"),
+            ("weights SHA-256", meta["weights_sha256"][:16] + "…"),
+        ]
+        + (lab_card_rows(meta) if is_lab_model(ref) else [])
+    )

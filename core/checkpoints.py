@@ -7,6 +7,9 @@ wall time, and the SHA-256 of the weights file, so a torn or swapped pair is det
 Writers take a file lock per checkpoint and write each file atomically (temp + rename),
 with the JSON as the commit point (see `save_checkpoint`); readers take the same lock, so two processes training the
 same model leave one valid pair and nobody ever reads a half-written one.
+
+A model is named by a reference (`core.lab`): a latent size is the shipped checkpoint in
+`checkpoint_dir()`, a lab model's name is a pair of the same format in `lab_dir()`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import hashlib
 import json
 import os
 import platform
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +27,15 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from core.atomic import atomic_write_bytes, atomic_write_text, locked
+from core.checkpoint_paths import NAME_PATTERN, CheckpointPaths, checkpoint_name
 from core.cpu_kernels import kernels_in_use
 from core.data import data_digest
-from core.levels import check_latent_dim, compression_pct
+from core.lab import ModelRef, is_lab_model, latent_dim_of
+from core.levels import compression_pct
 from core.model import AutoEncoder, ModelConfig
-from core.paths import checkpoint_dir
+from core.paths import checkpoint_dir, lab_dir
 
 FORMAT_VERSION = 1
-NAME_PATTERN = re.compile(r"^ae_d(\d{3})$")
 
 
 class CheckpointError(RuntimeError):
@@ -44,29 +46,23 @@ class CheckpointMissingError(CheckpointError):
     pass
 
 
-def checkpoint_name(latent_dim: int) -> str:
-    return f"ae_d{check_latent_dim(latent_dim):03d}"
-
-
 def retrain_command(latent_dim: int) -> str:
     return f"python -m core.train --latent-dim {latent_dim}"
 
 
-@dataclass(frozen=True)
-class CheckpointPaths:
-    weights: Path
-    meta: Path
+def _retrain_hint(ref: ModelRef) -> str:
+    if is_lab_model(ref):
+        return "Train it again in the Model lab."
+    return f"Retrain it with: {retrain_command(ref)}"
 
-    @property
-    def pending(self) -> Path:
-        """New weights of a save in progress, waiting for their JSON to be committed."""
-        return self.weights.with_name(self.weights.name + ".pending")
 
-    @classmethod
-    def for_latent_dim(cls, latent_dim: int, folder: Path | None = None) -> CheckpointPaths:
-        folder = folder or checkpoint_dir()
-        name = checkpoint_name(latent_dim)
-        return cls(folder / f"{name}.safetensors", folder / f"{name}.json")
+def model_paths(ref: ModelRef, folder: Path | None = None) -> CheckpointPaths:
+    """The pair of a shipped size (in `folder`, default the checkpoint folder) or of a lab model (in `folder`,
+    default the lab folder)."""
+    if not is_lab_model(ref):
+        return CheckpointPaths.for_latent_dim(ref, folder)
+    folder = Path(folder or lab_dir())
+    return CheckpointPaths(folder / f"{ref}.safetensors", folder / f"{ref}.json")
 
 
 def _versions() -> dict:
@@ -80,15 +76,23 @@ def _versions() -> dict:
     }
 
 
-def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = None) -> Path:
-    """Write a TrainResult as a checkpoint pair; returns the weights path."""
+def save_checkpoint(
+    result, folder: Path | None = None, metrics: dict | None = None, name: str | None = None, lab: dict | None = None
+) -> Path:
+    """Write a TrainResult as a checkpoint pair; returns the weights path.
+
+    Without `name`, the shipped checkpoint of its size in `folder` (the CLI's save). With a lab model's
+    `name` (`core.lab.lab_model_name`), that model in `folder` (default the lab folder), and `lab` (who
+    trained it, when, with what settings) goes into its sidecar."""
     model: AutoEncoder = result.model
     latent_dim = model.config.latent_dim
-    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
+    if name is not None and latent_dim_of(name) != latent_dim:
+        raise ValueError(f"lab model name {name!r} does not match latent_dim={latent_dim}")
+    paths = model_paths(name if name is not None else latent_dim, folder)
     final = result.history[-1] if result.history else {}
     meta = {
         "format_version": FORMAT_VERSION,
-        "name": checkpoint_name(latent_dim),
+        "name": name or checkpoint_name(latent_dim),
         "latent_dim": latent_dim,
         "compression_pct": compression_pct(latent_dim),
         "model": model.config.to_dict(),
@@ -103,6 +107,8 @@ def save_checkpoint(result, folder: Path | None = None, metrics: dict | None = N
     }
     if result.device == "cpu":
         meta["cpu_kernels"] = kernels_in_use()
+    if lab is not None:
+        meta["lab"] = lab
     write_pair(paths, model, meta, "aecl-autoencoder")
     return paths.weights
 
@@ -169,10 +175,17 @@ def _settle(paths: CheckpointPaths, meta: dict) -> None:
         paths.pending.unlink()  # written, never committed: the old pair stands
 
 
-def read_meta(latent_dim: int, folder: Path | None = None) -> dict:
-    """The JSON sidecar of a checkpoint, checked for the fields every reader relies on."""
-    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
+def read_meta(ref: ModelRef, folder: Path | None = None) -> dict:
+    """The JSON sidecar of a checkpoint (a shipped size or a lab model), checked for the fields every reader
+    relies on."""
+    paths = model_paths(ref, folder)
+    latent_dim = latent_dim_of(ref)
     if not paths.meta.is_file():
+        if is_lab_model(ref):
+            raise CheckpointMissingError(
+                f"The lab model {ref} is no longer on this server: the lab keeps only its newest models, and "
+                "this one was removed to make room. Train it again in the Model lab."
+            )
         if paths.weights.is_file():
             raise CheckpointError(
                 f"Checkpoint {paths.weights.name} has no {paths.meta.name} beside it. "
@@ -188,20 +201,19 @@ def read_meta(latent_dim: int, folder: Path | None = None) -> dict:
         meta["weights_sha256"], meta["latent_dim"]
     except (ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(
-            f"Checkpoint metadata {paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). "
-            f"Retrain it with: {retrain_command(latent_dim)}"
+            f"Checkpoint metadata {paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). {_retrain_hint(ref)}"
         ) from exc
     if meta["latent_dim"] != latent_dim:
         raise CheckpointError(f"{paths.meta.name} says latent_dim={meta['latent_dim']}, expected {latent_dim}.")
     return meta
 
 
-def load_checkpoint(latent_dim: int, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
+def load_checkpoint(ref: ModelRef, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
     """Model (eval mode, CPU) and its metadata; every failure is a CheckpointError."""
-    paths = CheckpointPaths.for_latent_dim(latent_dim, folder)
-    hint = f"Retrain it with: {retrain_command(latent_dim)}"
+    paths = model_paths(ref, folder)
+    hint = _retrain_hint(ref)
     with locked(paths.weights):
-        meta = read_meta(latent_dim, folder)
+        meta = read_meta(ref, folder)
         state = read_weights(paths, meta, hint)
     model = AutoEncoder(ModelConfig.from_dict(meta["model"]))
     load_weights_into(model, state, paths.weights.name, hint)

@@ -19,6 +19,7 @@ import torch
 
 from core.cache import cached_arrays
 from core.data import data_digest, load_split
+from core.lab import ModelRef, latent_dim_of
 from core.levels import compression_pct, latent_bytes
 from core.metrics import ink_normalised_error, per_digit, per_image_mse, psnr
 from core.pca import pca_basis
@@ -30,7 +31,7 @@ METHODS = ("ae", "pca")
 
 @on_torch_thread
 @torch.no_grad()
-def ae_reconstruct(latent_dim: int, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def ae_reconstruct(latent_dim: ModelRef, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Reconstructions (N, 28, 28) float32 in [0, 1] of uint8 or [0, 1] float images."""
     model, _ = load_model_and_meta(latent_dim)
     x = np.asarray(images)
@@ -54,9 +55,9 @@ def reconstruct(method: str, latent_dim: int, images: np.ndarray) -> np.ndarray:
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
 
-def _source_key(method: str, latent_dim: int) -> str:
+def _source_key(method: str, latent_dim: ModelRef) -> str:
     if method == "ae":
-        return f"ae_d{latent_dim:03d}_{load_model_and_meta(latent_dim)[1]['weights_sha256'][:16]}"
+        return f"ae_d{latent_dim_of(latent_dim):03d}_{load_model_and_meta(latent_dim)[1]['weights_sha256'][:16]}"
     return f"pca_d{latent_dim:03d}_{data_digest()}"
 
 
@@ -91,8 +92,8 @@ class Evaluation:
         return per_digit(values, self.labels)
 
 
-def evaluate(method: str, latent_dim: int) -> Evaluation:
-    """Evaluate one method at one size on the full test set (disk-cached)."""
+def evaluate(method: str, latent_dim: ModelRef) -> Evaluation:
+    """Evaluate one method at one size (or the auto-encoder of a lab model) on the full test set (disk-cached)."""
     test = load_split("test")
 
     def compute() -> dict[str, np.ndarray]:
@@ -101,7 +102,7 @@ def evaluate(method: str, latent_dim: int) -> Evaluation:
 
     image_mse = cached_arrays("eval", _source_key(method, latent_dim), compute)["image_mse"]
     ink = ink_normalised_error(image_mse, test.float_images())
-    return Evaluation(method, latent_dim, image_mse, ink, np.asarray(test.labels))
+    return Evaluation(method, latent_dim_of(latent_dim), image_mse, ink, np.asarray(test.labels))
 
 
 def all_records(latent_dims: list[int] | None = None, classifier: bool = True) -> list[dict]:

@@ -33,7 +33,12 @@ GAP_X, GAP_Y = 3, 10  # blank pixels between tiles; the vertical gap holds each 
 METHOD_STYLE = {"ae": ("auto-encoder", AE_COLOR), "pca": ("PCA (linear baseline)", PCA_COLOR)}
 
 
-def level_label(latent_dim: int) -> str:
+def level_label(latent_dim: int | str) -> str:
+    """'99.0% · d=8' for a shipped size; a lab model's name gets the same, then 'lab' and when it was trained."""
+    if isinstance(latent_dim, str):
+        from core.lab import lab_label
+
+        return lab_label(latent_dim)
     return f"{compression_pct(latent_dim):.1f}% · d={latent_dim}"
 
 
@@ -163,8 +168,13 @@ def compression_xaxis(by_pct: bool, latent_dims: Iterable[int] = ()) -> dict:
     return {"xaxis_title": "latent dimensions (log scale)", "xaxis_type": "log", **log_axis_ticks("xaxis", latent_dims)}
 
 
-def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression") -> go.Figure:
-    """Test MSE against compression % (or latent dims, log scale), AE and PCA, with the knee marked."""
+def error_curve(
+    rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression", lab: Sequence[dict] = ()
+) -> go.Figure:
+    """Test MSE against compression % (or latent dims, log scale), AE and PCA, with the knee marked.
+
+    `lab`: auto-encoder records of lab models (each with its `label`), drawn as their own markers, apart from the
+    shipped curve and its knee."""
     by_pct = x_axis == "compression"
     fig = go.Figure()
     for method, (name, color) in METHOD_STYLE.items():
@@ -195,6 +205,18 @@ def error_curve(rows: list[dict], knee_pct: float | None, log_y: bool = True, x_
                     "<br>PSNR %{customdata[1]:.2f} dB<br>bytes/image: %{customdata[2]} (float32), "
                     "%{customdata[3]} (float16), %{customdata[4]} (8-bit)<extra>" + name + "</extra>"
                 ),
+            )
+        )
+    if lab:
+        fig.add_trace(
+            go.Scatter(
+                x=[r["compression_pct"] if by_pct else r["latent_dim"] for r in lab],
+                y=[r["mse"] for r in lab],
+                mode="markers",
+                name="lab models (trained here, not shipped)",
+                marker=dict(symbol="star", size=13, color=AE_COLOR, line=dict(color="black", width=1)),
+                text=[r["label"] for r in lab],
+                hovertemplate="<b>%{text}</b><br>MSE %{y:.5f}<extra>lab model</extra>",
             )
         )
     if knee_pct is not None:

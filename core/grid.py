@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from core.data import load_split
 from core.evaluate import ae_reconstruct
 from core.figures import level_label, reconstruction_grid
+from core.lab import latent_dim_of
 from core.metrics import per_image_mse
 
 Reconstructor = Callable[[int, np.ndarray], np.ndarray]  # (latent_dim, test indices) -> images
@@ -36,7 +37,7 @@ def digit_grid(
     originals = test.float_images(indices)
     labels = np.asarray(test.labels)[indices]
     rows, mse_by_dim = [], {}
-    for d in sorted(latent_dims, reverse=True):
+    for d in sorted(latent_dims, key=lambda ref: (latent_dim_of(ref), str(ref)), reverse=True):
         recon = reconstruct(d, indices)
         mse = per_image_mse(originals, recon)
         mse_by_dim[d] = mse

@@ -9,10 +9,15 @@ is keyed by what defines the model (latent size, epochs, seed, training fraction
 reload finds the same job again, and two sessions asking for the same model share one
 run instead of training it twice.
 
-On success the worker writes the checkpoint with `save_checkpoint`, the same call
-`python -m core.train` makes, so every view lists it at once. A cancelled or failed run
-writes nothing: `train` stops before returning, and the save itself is atomic. If the
-server dies, the kernel sends the worker SIGTERM (PR_SET_PDEATHSIG): it stops unsaved.
+A run belongs to the session that started it (`owner`, an anonymous token: the dashboard has
+no accounts): only that session can cancel it; others watch it and wait. A run whose
+session has gone trains on and is saved. On success the worker saves a *lab model*
+(`core.lab`), never a shipped checkpoint, with the same atomic `save_checkpoint` the CLI
+uses, then trims the lab to the server's cap; every view lists it beside the shipped
+models at once. A cancelled or failed run writes nothing: `train` stops before returning,
+and the save itself is atomic. If the server dies, the kernel sends the worker SIGTERM
+(PR_SET_PDEATHSIG): it stops unsaved. What the lab allows (`core.lab.LabPolicy`) is
+checked on every request.
 
 At most `max_running` jobs train at a time (one by default): on two CPU cores, two runs
 side by side would each take twice as long and make the dashboard sluggish. The worker
@@ -24,25 +29,24 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from core.checkpoints import CheckpointPaths, checkpoint_name
 from core.cpu_kernels import pinned_env
+from core.lab import MAX_EPOCHS, LabPolicy, lab_model_name, lab_policy
 from core.levels import check_latent_dim
-from core.paths import REPO_ROOT, checkpoint_dir
+from core.paths import REPO_ROOT, lab_dir
 from core.train_worker import decode_images
 
 log = logging.getLogger(__name__)
 
-#: The lab's ceiling. A full-data epoch takes 20-60 s on two CPU cores (the checkpoints' own timings, by host and
-#: network); longer runs belong to the CLI.
-MAX_EPOCHS = 50
 #: Smallest training fraction: below ~300 digits an epoch is a couple of steps and teaches nothing.
 MIN_TRAIN_FRACTION = 0.005
 #: How often the lab's live panel rereads a job. Every rerun, however small, costs a local browser ~0.15 s of CPU
@@ -65,8 +69,12 @@ class JobRequestError(ValueError):
     """A training request we refuse; the message is written for the person who asked."""
 
 
-class CheckpointExistsError(JobRequestError):
-    """The latent size already has a checkpoint and overwriting was not confirmed."""
+class LabDisabledError(JobRequestError):
+    """This server's lab is switched off (AECL_LAB=off)."""
+
+
+class NotYourRunError(JobRequestError):
+    """A session asked to cancel a run that another session started."""
 
 
 @dataclass(frozen=True)
@@ -144,8 +152,12 @@ class Job:
     """One training run in its own thread. Read it with `state()`; stop it with `cancel()`."""
 
     key: JobKey
-    folder: Path
+    folder: Path  # the lab folder it saves into
     sample_images: np.ndarray  # (n, 28, 28) float32: the digits whose reconstructions are shown
+    owner: str = ""  # the session that started it: only it may cancel
+    max_models: int = LabPolicy().max_models  # the lab's disk cap, applied after the save
+    run_id: str = field(default_factory=lambda: secrets.token_hex(3))
+    started: float = field(default_factory=time.time)
     _state: JobState = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cancel: threading.Event = field(default_factory=threading.Event, init=False)
@@ -159,8 +171,23 @@ class Job:
         with self._lock:
             return self._state
 
-    def cancel(self) -> None:
-        """Stop at the next batch; nothing is written."""
+    @property
+    def model_name(self) -> str:
+        """The lab model this run saves, once done (`core.lab.lab_model_name`)."""
+        return lab_model_name(self.key.latent_dim, self.run_id, self.started)
+
+    def cancel(self, by: str | None = None) -> None:
+        """Stop at the next batch; nothing is written.
+
+        `by`: the session asking. Only the session that started the run may stop it (NotYourRunError
+        otherwise); None is the server itself (shutdown, scripts, tests)."""
+        if by is not None and by != self.owner:
+            s = self.state()
+            left = "" if s.seconds_left is None else f" It ends by itself in about {s.seconds_left / 60:.0f} min."
+            raise NotYourRunError(
+                f"This run ({self.key.label()}) was started by another visitor's session, and only that session "
+                f"can cancel it.{left} Your own run can start once it ends."
+            )
         self._cancel.set()
         process = self._process
         if process is not None and process.poll() is None:
@@ -210,7 +237,19 @@ class Job:
         self._update(**changes)
 
     def _run(self) -> None:
-        request = {**asdict(self.key), "folder": str(self.folder)}
+        lab = {
+            "run_by": self.owner or "a script",
+            "run_id": self.run_id,
+            "started_at": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(self.started)),
+            "settings": self.key.label(),
+        }
+        request = {
+            **asdict(self.key),
+            "folder": str(self.folder),
+            "name": self.model_name,
+            "lab": lab,
+            "max_models": self.max_models,
+        }
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "core.train_worker", json.dumps(request)],
@@ -240,6 +279,21 @@ class Job:
             self._update(status=CANCELLED)
         else:
             self._update(status=FAILED, error=end.get("error") or f"the training process exited with {code}")
+
+
+def check_allowed(key: JobKey, policy: LabPolicy) -> None:
+    """Refuse, with a message for the visitor, a request this server's lab does not allow."""
+    if not policy.enabled:
+        raise LabDisabledError("Training is turned off on this server (AECL_LAB=off).")
+    if key.epochs > policy.max_epochs:
+        raise JobRequestError(
+            f"This server's lab allows at most {policy.max_epochs} epoch(s) per run (you asked for {key.epochs})."
+        )
+    if key.train_fraction > policy.max_fraction + 1e-9:
+        raise JobRequestError(
+            f"This server's lab trains on at most {policy.max_fraction:.1%} of the training digits "
+            f"(you asked for {key.train_fraction:.1%})."
+        )
 
 
 def full_epoch_seconds(latent_dim: int, folder: Path | None = None) -> tuple[float, int] | None:
@@ -295,9 +349,14 @@ class JobRegistry:
         self._jobs: dict[JobKey, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: JobKey, overwrite: bool = False, folder: Path | None = None) -> Job:
-        """The running job for `key`, or a new one; refuses with JobRequestError where it must."""
-        folder = Path(folder or checkpoint_dir())  # fixed now: the thread must not follow later env changes
+    def submit(self, key: JobKey, owner: str = "", folder: Path | None = None, policy: LabPolicy | None = None) -> Job:
+        """The running job for `key` (joined, still its starter's), or a new lab run owned by `owner`.
+
+        Refuses with JobRequestError where it must: the lab off or the request over its limits (`policy`,
+        default from the environment), or another model training."""
+        policy = policy or lab_policy()
+        check_allowed(key, policy)
+        folder = Path(folder or lab_dir())  # fixed now: the thread must not follow later env changes
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and job.state().running:
@@ -305,16 +364,13 @@ class JobRegistry:
             busy = [j for j in self._jobs.values() if j.state().running]
             if len(busy) >= self.max_running:
                 other = busy[0].state()
+                whose = "Your run" if owner and busy[0].owner == owner else "Another visitor's run"
+                left = "" if other.seconds_left is None else f", about {other.seconds_left / 60:.0f} min left"
                 raise JobRequestError(
-                    f"Another model is training ({other.key.label()}, {other.fraction:.0%} done). "
-                    "Wait for it to finish or cancel it, then start yours."
+                    f"Another model is training: {whose} of {other.key.label()} ({other.fraction:.0%} done{left}). "
+                    "One model trains at a time here; start yours when it has finished."
                 )
-            if not overwrite and CheckpointPaths.for_latent_dim(key.latent_dim, folder).meta.is_file():
-                raise CheckpointExistsError(
-                    f"A checkpoint for latent size {key.latent_dim} ({checkpoint_name(key.latent_dim)}) "
-                    "already exists; confirm that the new run may replace it."
-                )
-            job = Job(key, folder, sample_digits())
+            job = Job(key, folder, sample_digits(), owner=owner, max_models=policy.max_models)
             self._jobs.pop(key, None)  # a finished run of the same key: the new one goes to the front
             self._jobs[key] = job
             job.start()

@@ -17,6 +17,7 @@ import torch
 from core.cache import cached_arrays
 from core.data import load_split
 from core.evaluate import _source_key
+from core.lab import ModelRef, latent_dim_of
 from core.store import load_model_and_meta
 from core.torch_thread import on_torch_thread
 
@@ -31,20 +32,20 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
 
 @on_torch_thread
 @torch.no_grad()
-def encode(latent_dim: int, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Codes (N, latent_dim) of uint8 or [0, 1] float images (N, 28, 28)."""
+def encode(latent_dim: ModelRef, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Codes (N, latent_dim) of uint8 or [0, 1] float images (N, 28, 28), by a shipped size's or a lab model."""
     model, _ = load_model_and_meta(latent_dim)
     t = torch.from_numpy(_as_float_images(images).reshape(-1, 1, 28, 28))
     out = [model.encoder(t[i : i + batch_size]) for i in range(0, len(t), batch_size)]
-    return torch.cat(out).numpy() if out else np.zeros((0, latent_dim), np.float32)
+    return torch.cat(out).numpy() if out else np.zeros((0, latent_dim_of(latent_dim)), np.float32)
 
 
 @on_torch_thread
 @torch.no_grad()
-def decode(latent_dim: int, codes: np.ndarray) -> np.ndarray:
+def decode(latent_dim: ModelRef, codes: np.ndarray) -> np.ndarray:
     """Images (N, 28, 28) in [0, 1] for codes (N, latent_dim) (or one code of shape (latent_dim,))."""
     model, _ = load_model_and_meta(latent_dim)
-    z = torch.from_numpy(np.asarray(codes, np.float32).reshape(-1, latent_dim))
+    z = torch.from_numpy(np.asarray(codes, np.float32).reshape(-1, latent_dim_of(latent_dim)))
     return model.decoder(z).numpy().reshape(-1, 28, 28)
 
 
@@ -101,11 +102,11 @@ def manifold(latent_dim: int, n: int = 15) -> tuple[np.ndarray, np.ndarray, np.n
 
     Row i is y = ys[i] (bottom to top), column j is x = xs[j].
     """
-    if latent_dim != 2:
+    if latent_dim_of(latent_dim) != 2:
         raise ValueError(f"the latent plane can be drawn only for a 2-dimensional model, not d={latent_dim}")
     stats = code_stats(latent_dim)
     xs = np.linspace(stats.low[0], stats.high[0], n, dtype=np.float32)
     ys = np.linspace(stats.low[1], stats.high[1], n, dtype=np.float32)
     gx, gy = np.meshgrid(xs, ys)
-    images = decode(2, np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(n, n, 28, 28)
+    images = decode(latent_dim, np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(n, n, 28, 28)
     return xs, ys, images

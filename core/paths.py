@@ -22,6 +22,15 @@ def checkpoint_dir() -> Path:
     return Path(os.environ.get("AECL_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
 
 
+def lab_dir() -> Path:
+    """Models trained in the dashboard's Model lab, kept apart from the shipped checkpoints.
+
+    Inside the checkpoint folder by default (so moving that folder moves the lab too); a deployment
+    whose checkpoint folder is read-only points AECL_LAB_DIR somewhere writable.
+    """
+    return Path(os.environ.get("AECL_LAB_DIR", checkpoint_dir() / "lab"))
+
+
 def cache_dir() -> Path:
     """Disk cache for decoded arrays, PCA fits, metrics and embeddings; safe to delete."""
     return Path(os.environ.get("AECL_CACHE_DIR", REPO_ROOT / ".cache"))

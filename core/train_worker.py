@@ -8,9 +8,11 @@ sessions stay quick while it trains.
 
 The parent (`core.jobs.Job`) reads one JSON line per event on stdout:
   {"event": "progress", epoch, epochs, batch, batches, train_loss, test_mse, test_images, elapsed_s[, snapshot]}
-  {"event": "saved", "path": ...} | {"event": "cancelled"} | {"event": "failed", "error": ...}
+  {"event": "saved", "path": ..., "removed": [...]} | {"event": "cancelled"} | {"event": "failed", "error": ...}
 `snapshot` is the sample digits' reconstructions, uint8 base64, every SNAPSHOT_EVERY_S and at
-each epoch's end. SIGTERM cancels at the next batch; nothing is written then.
+each epoch's end. SIGTERM cancels at the next batch; nothing is written then. The model is saved
+as the lab model the job names (never a shipped checkpoint), then the lab is trimmed to its cap
+(`removed`: the lab models that made room).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def _emit(message: dict) -> None:
 def run(job: dict) -> int:
     from core.checkpoints import save_checkpoint
     from core.jobs import sample_digits
+    from core.lab import prune_lab
     from core.train import Progress, TrainConfig, TrainingCancelled, reconstruct, train
 
     cancel = threading.Event()
@@ -77,14 +80,19 @@ def run(job: dict) -> int:
         result = train(config, progress=on_progress, cancel=cancel)
         if cancel.is_set():  # cancelled after the last batch: still honour it
             raise TrainingCancelled("cancelled before saving")
-        path = save_checkpoint(result, Path(job["folder"]))
+        path = save_checkpoint(result, Path(job["folder"]), name=job["name"], lab=job["lab"])
     except TrainingCancelled:
         _emit({"event": "cancelled"})
         return 0
     except Exception as exc:  # reported to the page through the parent
         _emit({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    _emit({"event": "saved", "path": str(path)})
+    try:
+        removed = prune_lab(job["max_models"], Path(job["folder"]))
+    except OSError as exc:  # the model is saved; a failed trim is retried by the next run's
+        print(f"trimming the lab failed: {exc}", file=sys.stderr)
+        removed = []
+    _emit({"event": "saved", "path": str(path), "removed": removed})
     return 0
 
 

@@ -5,8 +5,9 @@ import streamlit as st
 
 from core.card import network_of, network_text, trained_on_an_earlier_network
 from core.curve import knee_of_records
+from core.figures import level_label
 from core.model import NARROW_CODE_MAX, ModelConfig
-from ui.widgets import cached_curve_records, page_guard, png_download
+from ui.widgets import cached_curve_records, evaluation, page_guard, picked_models, png_download, usable_lab_models
 
 st.title("Reconstruction error against compression")
 dims = page_guard()
@@ -23,11 +24,19 @@ x_axis = c2.radio(
 with st.spinner("Evaluating every checkpoint on the 10,000 test digits (once; cached after)…"):
     rows = cached_curve_records(tuple(dims))
 knee = knee_of_records(rows)
+lab = usable_lab_models()
+if lab:
+    # lab models are their own markers: the curve, the knee and the figures below are the shipped models'
+    lab = st.multiselect("lab models on the chart", lab, default=lab, format_func=level_label, key="curve_lab")
+    with st.spinner("Evaluating the lab models on the 10,000 test digits (once each)…"):
+        lab_rows = [{**evaluation("ae", name).record(), "label": level_label(name)} for name in picked_models(lab)]
+else:
+    lab_rows = []
 
 from core.figures import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
 
 st.plotly_chart(
-    error_curve(rows, knee, log_y=log_y, x_axis=x_axis),
+    error_curve(rows, knee, log_y=log_y, x_axis=x_axis, lab=lab_rows),
     width="stretch",
     key="curve_chart",
     config=png_download("error_vs_compression"),

@@ -11,12 +11,13 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import read_meta
 from core.data import load_split
 from core.figures import level_label
+from core.lab import latent_dim_of
 from core.lab_figures import image_rows, manifold_figure
 from core.latent import code_stats, codes_of_test_digits, decode, encode, interpolate, manifold
-from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard
+from core.store import model_meta
+from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard, picked_models, usable_lab_models
 
 #: Up to this many latent dims, every one gets a slider; above, the user picks the top k by variance.
 ALL_SLIDERS_UP_TO = 16
@@ -29,13 +30,17 @@ st.caption(
     "and an 8, and (for the 2-number model) what does the whole code space look like?"
 )
 dims = page_guard()
-latent_dim = level_picker(dims, label="Model", default=(8,), key="lx_level", multi=False)
-model_card(latent_dim, key="lx_card")
+# `model` is a shipped latent size or a lab model's name (core.lab); `latent_dim` is its size either way
+model = level_picker(dims, label="Model", default=(8,), key="lx_level", multi=False, lab=usable_lab_models())
+if not picked_models([model]):
+    st.stop()
+latent_dim = latent_dim_of(model)
+model_card(model, key="lx_card")
 
 test = load_split("test")
 labels = np.asarray(test.labels)
-with st.spinner(f"Encoding the 10,000 test digits at {level_label(latent_dim)} (once per model)…"):
-    stats = code_stats(latent_dim)
+with st.spinner(f"Encoding the 10,000 test digits at {level_label(model)} (once per model)…"):
+    stats = code_stats(model)
 
 st.subheader("Move the code")
 sources = ["a test digit"] + (["your digit"] if YOUR_DIGIT_KEY in st.session_state else [])
@@ -65,10 +70,10 @@ else:
     shown = stats.top_dims(k)
 
 
-def move_code(latent_dim: int, start: np.ndarray, start_id: str, shown: np.ndarray) -> None:
+def move_code(model: int | str, start: np.ndarray, start_id: str, shown: np.ndarray) -> None:
     """One slider per shown dimension, and the moved code decoded beside the start digit."""
-    code = encode(latent_dim, start[None])[0]
-    prefix = f"lx_z_{latent_dim}_{start_id}_"
+    code = encode(model, start[None])[0]
+    prefix = f"lx_z_{model}_{start_id}_"
     if st.button("Reset the sliders to the start digit", icon=":material/restart_alt:", key="lx_reset"):
         for name in [k for k in st.session_state if str(k).startswith(prefix)]:
             del st.session_state[name]
@@ -80,7 +85,7 @@ def move_code(latent_dim: int, start: np.ndarray, start_id: str, shown: np.ndarr
         moved[dim] = cols[n % SLIDER_COLUMNS].slider(
             f"dim {dim}", lo, hi, float(code[dim]), step=(hi - lo) / 200 or 0.01, format="%.2f", key=f"{prefix}{dim}"
         )
-    out = decode(latent_dim, np.stack([code, moved]))
+    out = decode(model, np.stack([code, moved]))
     st.plotly_chart(
         image_rows(
             [("", np.stack([start, out[0], out[1]]))],
@@ -92,11 +97,11 @@ def move_code(latent_dim: int, start: np.ndarray, start_id: str, shown: np.ndarr
     )
     st.caption(
         f"Slider ranges cover the middle 98 % of the test digits' codes in each dimension. "
-        f"{len(shown)} of {latent_dim} dims shown; the others keep the start digit's values."
+        f"{len(shown)} of {latent_dim_of(model)} dims shown; the others keep the start digit's values."
     )
 
 
-st.fragment(move_code)(latent_dim, start, start_id, shown)
+st.fragment(move_code)(model, start, start_id, shown)
 
 st.subheader("Between two digits")
 first = {d: int(np.flatnonzero(labels == d)[0]) for d in (3, 8)}
@@ -107,9 +112,9 @@ steps = int(c3.slider("steps", 3, 15, 9, key="lx_steps"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_interpolation_figure(latent_dim: int, weights_sha256: str, a: int, b: int, steps: int):
+def cached_interpolation_figure(model: int | str, weights_sha256: str, a: int, b: int, steps: int):
     # cached so that other widgets' reruns (a model picked, a digit typed) don't decode the strip again
-    latent_path, pixel_path = interpolate(latent_dim, test.float_images(a), test.float_images(b), steps)
+    latent_path, pixel_path = interpolate(model, test.float_images(a), test.float_images(b), steps)
     return image_rows(
         [("latent-linear", latent_path), ("pixel-linear", pixel_path)],
         [f"{t:.2f}" for t in np.linspace(0, 1, steps)],
@@ -118,8 +123,8 @@ def cached_interpolation_figure(latent_dim: int, weights_sha256: str, a: int, b:
     )
 
 
-weights_sha256 = read_meta(latent_dim)["weights_sha256"]
-st.plotly_chart(cached_interpolation_figure(latent_dim, weights_sha256, a, b, steps), width="stretch", key="lx_interp")
+weights_sha256 = model_meta(model)["weights_sha256"]
+st.plotly_chart(cached_interpolation_figure(model, weights_sha256, a, b, steps), width="stretch", key="lx_interp")
 st.caption(
     "Top: the two codes mixed in proportion t, then decoded; every step is a digit the model can draw. "
     "Bottom: the two images cross-faded pixel by pixel; halfway it is two faint digits on top of each other."
@@ -127,16 +132,16 @@ st.caption(
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def cached_manifold_figure(latent_dim: int, weights_sha256: str, n: int):
+def cached_manifold_figure(model: int | str, weights_sha256: str, n: int):
     # the decoded grid plus 10,000 scattered codes: built once per model and grid size
-    xs, ys, grid = manifold(latent_dim, n)
-    return manifold_figure(xs, ys, grid, codes_of_test_digits(latent_dim), labels)
+    xs, ys, grid = manifold(model, n)
+    return manifold_figure(xs, ys, grid, codes_of_test_digits(model), labels)
 
 
 st.subheader("The whole latent plane")
 if latent_dim == 2:
     n = int(st.slider("grid size", 8, 25, 15, key="lx_grid"))
-    st.plotly_chart(cached_manifold_figure(latent_dim, weights_sha256, n), width="stretch", key="lx_plane")
+    st.plotly_chart(cached_manifold_figure(model, weights_sha256, n), width="stretch", key="lx_plane")
     st.caption(
         "Left: the decoder's digit at each point of a grid over the codes' range. Right: the codes of the "
         "10,000 test digits on the same axes, coloured by digit. Zoom one panel and the other follows."

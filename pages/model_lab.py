@@ -5,19 +5,26 @@ browser session); this page only starts it and reads it. The reading is an `st.f
 with `run_every`: only the live panel reruns (every POLL_S), not the page, so the other
 widgets (and the other pages) stay responsive. The job's key goes into the URL
 (`?job=...`), so a reloaded page finds the same run again instead of starting another.
+
+A run belongs to this browser session (an anonymous token in `st.session_state`: the app has
+no accounts), so only this session can cancel it. What it trains is a *lab model*, saved apart
+from the shipped checkpoints (`core.lab`); whoever runs the server can limit or switch off the
+lab with AECL_LAB (README, "Deploying for a class").
 """
 
+import secrets
 import time
 
 import pandas as pd
 import streamlit as st
 
+from core.checkpoints import CheckpointError
 from core.data import DataError
+from core.figures import level_label
 from core.jobs import (
     CANCELLED,
     CHARTS_EVERY_S,
     DONE,
-    MAX_EPOCHS,
     MIN_TRAIN_FRACTION,
     POLL_S,
     RUNNING,
@@ -27,17 +34,41 @@ from core.jobs import (
     job_key,
     registry,
 )
+from core.lab import LabSettingError, lab_policy
 from core.lab_figures import training_curve
 from core.levels import MAX_LATENT_DIM, MIN_LATENT_DIM, latent_dim_for
-from core.store import available_latent_dims
+from core.store import available_latent_dims, lab_models, model_meta
 from ui.widgets import image_strips, model_card
 
 st.title("Model lab")
 st.caption(
     "Train an auto-encoder for any code size, from 1 to 784 numbers, and watch it learn. The run goes on "
-    "in the background: switch pages, come back, or reload, and it is still there. When it ends, the model "
-    "is saved like every other checkpoint and shows up in every view."
+    "in the background: switch pages, come back, or reload, and it is still there. When it ends, it is saved "
+    "as a **lab model**: listed beside the shipped models (labelled “lab”) wherever you pick a model. The "
+    "shipped models the other views use are never changed here."
 )
+
+try:
+    policy = lab_policy()
+except LabSettingError as exc:
+    st.error(f"The lab's settings on this server can't be read: {exc}")
+    st.stop()
+if not policy.enabled:
+    st.info(
+        "**Training is turned off on this server.** Whoever runs it has set `AECL_LAB=off`, so that the "
+        "models every visitor sees stay as shipped. Every other page works as usual.\n\n"
+        "To enable the lab, start the dashboard with `AECL_LAB=on make run` (or `AECL_LAB=limited` for a class: "
+        "short runs on a share of the data, and only the newest lab models kept). See the README, "
+        "“Deploying for a class”."
+    )
+    st.stop()
+if policy.mode == "limited":
+    st.caption(f"This server limits the lab: {policy.describe()}.")
+
+
+def my_session() -> str:
+    """This browser session's anonymous token: the runs it starts are its own, and only it can cancel them."""
+    return st.session_state.setdefault("lab_session", secrets.token_hex(4))
 
 
 def watched_job(quiet: bool = False):
@@ -54,18 +85,24 @@ def watched_job(quiet: bool = False):
 
 def form_defaults(job) -> dict:
     """What the form shows when first drawn in a visit: the run being watched while it trains, else a quick
-    starter run. (Streamlit forgets a page's widgets when you leave it, so without this a visitor coming back
-    mid-run saw the defaults beside a panel training something else.)"""
+    starter run, within this server's limits. (Streamlit forgets a page's widgets when you leave it, so without
+    this a visitor coming back mid-run saw the defaults beside a panel training something else.)"""
     if job is not None and job.state().running:
         k = job.key
         return dict(
             lab_size_by="latent dims",
             lab_dim=k.latent_dim,
-            lab_epochs=k.epochs,
-            lab_share=round(k.train_fraction * 100, 1),
+            lab_epochs=min(k.epochs, policy.max_epochs),
+            lab_share=min(round(k.train_fraction * 100, 1), policy.max_fraction * 100),
             lab_seed=k.seed,
         )
-    return dict(lab_size_by="latent dims", lab_dim=20, lab_epochs=3, lab_share=10.0, lab_seed=0)
+    return dict(
+        lab_size_by="latent dims",
+        lab_dim=20,
+        lab_epochs=min(3, policy.max_epochs),
+        lab_share=min(10.0, policy.max_fraction * 100),
+        lab_seed=0,
+    )
 
 
 def per_epoch_hint(latent_dim: int) -> str:
@@ -94,12 +131,12 @@ with c1:
         latent_dim = latent_dim_for(pct)
         st.caption(f"→ {latent_dim} latent dims")
 with c2:
-    epochs = int(st.number_input("epochs", 1, MAX_EPOCHS, key="lab_epochs"))
+    epochs = int(st.number_input("epochs", 1, policy.max_epochs, key="lab_epochs"))
 with c3:
     share = st.slider(
         "share of the 60,000 training digits (%)",
         MIN_TRAIN_FRACTION * 100,
-        100.0,
+        policy.max_fraction * 100,
         step=0.5,
         key="lab_share",
         help=per_epoch_hint(latent_dim),
@@ -107,19 +144,17 @@ with c3:
 with c4:
     seed = int(st.number_input("seed", 0, 2**31 - 1, key="lab_seed"))
 
-exists = latent_dim in available_latent_dims()
-overwrite = False
-if exists:
-    st.warning(
-        f"A checkpoint for latent size {latent_dim} already exists (its card is below). A new run replaces it, "
-        "for every view and every visitor."
+shipped = latent_dim in available_latent_dims()
+if shipped:
+    st.info(
+        f"Latent size {latent_dim} has a shipped model (its card is below). A run here makes a separate **lab "
+        "model** of this size, listed beside it; the shipped one stays as it is for every view and every visitor."
     )
     model_card(latent_dim, key="lab_existing")
-    overwrite = st.checkbox(f"Replace the checkpoint for latent size {latent_dim}", key="lab_overwrite")
-if st.button("Start training", type="primary", disabled=exists and not overwrite, key="lab_start"):
+if st.button("Start training", type="primary", key="lab_start"):
     try:
         key = job_key(latent_dim, epochs, seed, round(share / 100, 4))
-        registry().submit(key, overwrite=overwrite)
+        registry().submit(key, owner=my_session(), policy=policy)
         st.query_params["job"] = key.token
     except (JobRequestError, DataError) as exc:
         st.error(str(exc))
@@ -129,7 +164,7 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def live_panel(token: str, card_above: bool) -> None:
+def live_panel(token: str) -> None:
     """Progress, loss curve and sample reconstructions of one job; reruns on its own while it trains."""
     job = registry().find(token)
     s = job.state()
@@ -149,17 +184,37 @@ def live_panel(token: str, card_above: bool) -> None:
             else "loading the digits and building the model…"
         )
         left.progress(s.fraction, text=f"Training {s.key.label()}: {where}")
-        if right.button("Cancel", icon=":material/stop_circle:", key="lab_cancel"):
-            job.cancel()
-            st.toast("Cancelling at the next batch; nothing will be written.")
+        mine = job.owner == my_session()
+        if right.button(
+            "Cancel",
+            icon=":material/stop_circle:",
+            key="lab_cancel",
+            disabled=not mine,
+            help=None if mine else "Only the session that started this run can cancel it.",
+        ):
+            try:
+                job.cancel(by=my_session())
+                st.toast("Cancelling at the next batch; nothing will be written.")
+            except JobRequestError as exc:
+                st.error(str(exc))
+        if not mine:
+            st.caption(
+                "This run was started by another visitor's session: only that session can cancel it. "
+                "One model trains at a time here, so yours can start when this one has finished."
+            )
     elif s.status == DONE:
         final = s.history[-1]["test_mse"] if s.history else float("nan")
         st.success(
-            f"Done: {s.key.label()} in {s.elapsed_s:.0f} s, test MSE {final:.5f}. Saved as "
-            f"`{s.checkpoint.name}`; it is now in every view: open it up in the **Latent explorer**."
+            f"Done: {s.key.label()} in {s.elapsed_s:.0f} s, test MSE {final:.5f}. Saved as the lab model "
+            f"**{level_label(job.model_name)}**, beside the shipped models: open it up in the **Latent explorer**, "
+            "or pick it in **Reconstructions** or **Error vs compression**."
         )
-        if not card_above:
-            model_card(s.key.latent_dim, key="lab_done")
+        if job.model_name in lab_models():
+            model_card(job.model_name, key="lab_done")
+        else:
+            st.caption(
+                "This lab model has since been removed to make room for newer ones (the lab keeps only its newest)."
+            )
     elif s.status == CANCELLED:
         st.info(f"Cancelled: {s.key.label()}. Nothing was written.")
     else:
@@ -192,15 +247,47 @@ if job is None:
     st.info("Nothing is training on this server. Pick a size above and press **Start training**.")
 else:
     running = job.state().running
-    st.fragment(live_panel, run_every=POLL_S if running else None)(job.key.token, job.key.latent_dim == latent_dim)
+    st.fragment(live_panel, run_every=POLL_S if running else None)(job.key.token)
 
 jobs = registry().jobs()
 if jobs:
     with st.expander(f"Runs on this server ({len(jobs)})"):
         st.dataframe(
             pd.DataFrame(
-                [{"run": j.key.label(), "status": j.state().status, "progress": j.state().fraction} for j in jobs]
+                [
+                    {
+                        "run": j.key.label(),
+                        "started by": "you" if j.owner == my_session() else "another visitor",
+                        "status": j.state().status,
+                        "progress": j.state().fraction,
+                    }
+                    for j in jobs
+                ]
             ),
             column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)},
             hide_index=True,
         )
+
+
+def lab_model_rows() -> list[dict]:
+    rows = []
+    for name in lab_models():
+        try:
+            lab = model_meta(name).get("lab") or {}
+        except CheckpointError:  # removed or damaged since it was listed: the views say so when it is picked
+            continue
+        mine = lab.get("run_by") == my_session()
+        rows.append(
+            {
+                "model": level_label(name),
+                "trained by": "you" if mine else "another visitor",
+                **{"settings": lab.get("settings", ""), "started": lab.get("started_at", "")},
+            }
+        )
+    return rows
+
+
+lab_rows = lab_model_rows()
+if lab_rows:
+    with st.expander(f"Lab models on this server ({len(lab_rows)}; the {policy.max_models} newest are kept)"):
+        st.dataframe(pd.DataFrame(lab_rows), hide_index=True)

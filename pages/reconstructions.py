@@ -4,10 +4,11 @@ import streamlit as st
 
 from core.export import figure_png
 from core.grid import digit_grid
+from core.lab import latent_dim_of
 from core.levels import STUDY_LATENT_DIMS
 from core.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
 from ui.state import MAX_PARAM_LENGTH, set_url, url_choice, url_int, url_levels
-from ui.widgets import level_picker, page_guard, png_download, reconstructions
+from ui.widgets import level_picker, page_guard, picked_models, png_download, reconstructions, usable_lab_models
 
 st.title("Original vs reconstructed digits")
 st.caption(
@@ -18,7 +19,10 @@ dims = page_guard()
 
 with st.sidebar:
     st.header("Digits")
-    levels = level_picker(dims, key="recon_levels", default=url_levels("levels", dims, STUDY_LATENT_DIMS))
+    lab = usable_lab_models()  # lab models are offered beside the shipped sizes, labelled "lab"
+    levels = level_picker(
+        dims, key="recon_levels", default=url_levels("levels", [*dims, *lab], STUDY_LATENT_DIMS), lab=lab
+    )
     modes = ["random sample", "N per class", "specific test indices"]
     url_mode = {"random": modes[0], "per-class": modes[1], "indices": modes[2]}
     mode = st.radio(
@@ -51,7 +55,7 @@ with st.sidebar:
     show_error = st.toggle("show absolute error map instead", key="recon_error_map")
 
 set_url(
-    levels=sorted(levels, reverse=True),
+    levels=sorted(levels, key=lambda ref: (latent_dim_of(ref), str(ref)), reverse=True),
     digits={v: k for k, v in url_mode.items()}[mode],
     seed=int(seed),
     n=n if mode == modes[0] else None,
@@ -63,6 +67,7 @@ if not levels:
     st.info("Pick at least one compression level in the sidebar.")
     st.stop()
 
+levels = picked_models(levels)
 fig, _ = digit_grid(indices, levels, show_error=show_error, reconstruct=reconstructions)
 st.plotly_chart(
     fig,

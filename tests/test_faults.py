@@ -234,6 +234,6 @@ def test_a_server_killed_while_a_lab_run_trains_takes_the_run_with_it_unsaved(tm
         while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not Path(f"/proc/{worker}").exists(), "the training worker outlived the server"
-        assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
+        assert not [p.name for p in tmp_checkpoints.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
     finally:
         server.kill()

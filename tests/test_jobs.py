@@ -16,13 +16,13 @@ from core.jobs import (
     MAX_EPOCHS,
     RUNNING,
     WORKER_NICENESS,
-    CheckpointExistsError,
     JobRegistry,
     JobRequestError,
     JobState,
     full_epoch_seconds,
     job_key,
 )
+from core.lab import list_lab_models
 
 TINY = 0.005  # 300 training digits: one epoch is a few batches
 
@@ -43,17 +43,17 @@ def test_bad_requests_are_refused_with_a_message(kwargs, message):
         job_key(**kwargs)
 
 
-def test_a_short_job_writes_a_valid_checkpoint(tmp_checkpoints):
+def test_a_short_job_writes_a_valid_lab_model(tmp_checkpoints):
     job = JobRegistry().submit(job_key(3, 1, train_fraction=TINY))
     assert job.wait(180)
     state = job.state()
     assert state.status == DONE, state.error
-    model, meta = load_checkpoint(3, tmp_checkpoints)
+    model, meta = load_checkpoint(job.model_name)
     assert model.latent_dim == 3 and meta["train"]["train_fraction"] == TINY
     assert len(state.history) == 1 and state.history[0]["test_mse"] == meta["metrics"]["test_mse"]
     assert state.snapshots and state.snapshots[-1][0] == "after epoch 1"
     assert state.snapshots[-1][1].shape == (10, 28, 28)
-    assert list_checkpoints(tmp_checkpoints) == [3]
+    assert list_checkpoints(tmp_checkpoints) == [] and list_lab_models() == [job.model_name]  # nothing shipped
     assert full_epoch_seconds(3) is None  # trained on a share of the digits: no full-data epoch to quote
 
 
@@ -109,16 +109,15 @@ def test_two_concurrent_requests_for_the_same_model_produce_one_job(tmp_checkpoi
     assert jobs[0].wait(60)
 
 
-def test_an_existing_checkpoint_is_replaced_only_when_confirmed(tmp_checkpoints):
+def test_a_second_run_of_the_same_settings_makes_a_second_lab_model(tmp_checkpoints):
     registry = JobRegistry()
     key = job_key(3, 1, train_fraction=TINY)
     first = registry.submit(key)
     assert first.wait(180)
-    with pytest.raises(CheckpointExistsError, match="already exists"):
-        registry.submit(key)
-    again = registry.submit(key, overwrite=True)
+    again = registry.submit(key)
     assert again is not first and registry.jobs() == [again]  # a finished job is not reused
     assert again.wait(180) and again.state().status == DONE
+    assert list_lab_models() == sorted([first.model_name, again.model_name])  # neither replaces the other
 
 
 def test_a_second_model_is_refused_while_one_trains(tmp_checkpoints):

@@ -1,6 +1,7 @@
 """AppTest for the model lab and the latent explorer: train from the page, explore what was trained."""
 
 import json
+import shutil
 import time
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.checkpoints import list_checkpoints, load_checkpoint
+from core.figures import level_label
 from core.jobs import registry
 from core.paths import REPO_ROOT
 from ui.widgets import YOUR_DIGIT_KEY
@@ -53,36 +55,37 @@ def wait_until(at: AppTest, done, timeout: float = TIMEOUT) -> None:
 
 def test_a_short_run_started_from_the_lab_is_saved_and_appears_in_the_level_picker(tmp_checkpoints, tmp_cache):
     at = run(LAB, lab_dim=3, lab_epochs=1, lab_share=0.5)
-    assert not at.warning  # no checkpoint for d=3 yet
+    assert not any("shipped model" in i.value for i in at.info)  # no shipped model for d=3
     at.button(key="lab_start").click().run()
     wait_until(at, lambda at: any("Done" in s.value for s in at.success))
-    assert list_checkpoints(tmp_checkpoints) == [3]
-    _, meta = load_checkpoint(3, tmp_checkpoints)
+    (job,) = registry().jobs()[:1]
+    assert list_checkpoints(tmp_checkpoints) == []  # a lab model, never a shipped checkpoint
+    _, meta = load_checkpoint(job.model_name)
     assert meta["train"]["epochs"] == 1 and meta["train"]["train_fraction"] == 0.005
     curve = chart(at, "lab_curve")
     assert [t["name"] for t in curve["data"]][-1] == "test MSE, per epoch"
     samples = "".join(h.proto.body for h in at.get("html"))
     assert 'alt="original"' in samples and 'alt="after epoch 1"' in samples  # the rows that sharpen as it trains
-    explorer = run(EXPLORER)
-    assert explorer.selectbox(key="lx_level").options == ["99.6% · d=3"]
+    for ext in ("json", "safetensors"):  # the views need a shipped model; the lab model is listed beside it
+        shutil.copy(REPO_ROOT / "checkpoints" / f"ae_d002.{ext}", tmp_checkpoints)
+    explorer = run(EXPLORER, lx_level=job.model_name)
+    assert explorer.selectbox(key="lx_level").options == ["99.7% · d=2", level_label(job.model_name)]
+    assert explorer.selectbox(key="lx_level").options[1].startswith("99.6% · d=3 · lab ")
     assert len(explorer.slider) == 3 + 1  # one per latent dim, and the interpolation steps
 
 
-def test_the_lab_asks_before_replacing_a_shipped_checkpoint():
+def test_a_shipped_size_trains_as_a_lab_model_beside_the_shipped_one():
     at = run(LAB, lab_dim=8)
-    assert "already exists" in at.warning[0].value
-    assert at.button(key="lab_start").disabled
-    at.checkbox(key="lab_overwrite").check().run()
-    assert not at.button(key="lab_start").disabled
+    assert "separate **lab model**" in at.info[0].value and "stays as it is" in at.info[0].value
+    assert not at.button(key="lab_start").disabled and not at.checkbox  # nothing to confirm: nothing is replaced
 
 
 def test_cancelling_from_the_lab_writes_nothing(tmp_checkpoints):
     at = run(LAB, lab_dim=5, lab_epochs=5, lab_share=20.0)
     at.button(key="lab_start").click().run()
-    other = run(LAB)  # another visitor, no job in the URL: shown what this server is training
-    wait_until(other, lambda at: any(p.value > 0 for p in at.get("progress")))
-    other.button(key="lab_cancel").click().run()
-    wait_until(other, lambda at: any("Cancelled" in i.value for i in at.info))
+    wait_until(at, lambda at: any(p.value > 0 for p in at.get("progress")))
+    at.button(key="lab_cancel").click().run()  # the session that started it
+    wait_until(at, lambda at: any("Cancelled" in i.value for i in at.info))
     assert not [p.name for p in tmp_checkpoints.iterdir() if not p.name.endswith(".lock")]
 
 

@@ -55,8 +55,9 @@ def url_choice(param: str, options: Sequence[str], default: str) -> str:
     return raw
 
 
-def url_levels(param: str, options: Sequence[int], default: Sequence[int]) -> list[int]:
-    """Comma-separated latent sizes; unknown ones are dropped with a message."""
+def url_levels(param: str, options: Sequence[int | str], default: Sequence[int]) -> list[int | str]:
+    """Comma-separated latent sizes (or lab models' names, where `options` has them); unknown ones are dropped
+    with a message."""
     raw = _raw(param)
     if raw is None:
         return list(default)
@@ -65,7 +66,7 @@ def url_levels(param: str, options: Sequence[int], default: Sequence[int]) -> li
         try:
             d = int(part)
         except ValueError:
-            bad.append(part)
+            (chosen if part in options else bad).append(part)
             continue
         (chosen if d in options else bad).append(d)
     if bad:

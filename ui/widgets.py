@@ -16,8 +16,9 @@ import streamlit as st
 from core.checkpoints import CheckpointError, read_meta
 from core.data import DataError
 from core.figures import level_label
+from core.lab import latent_dim_of
 from core.levels import STUDY_LATENT_DIMS
-from core.store import available_latent_dims
+from core.store import available_latent_dims, lab_models, model_meta
 from ui.images import png_data_uri
 
 
@@ -64,8 +65,8 @@ def cached_evaluation(method: str, latent_dim: int, weights_sha256: str):
     return evaluate(method, latent_dim)
 
 
-def evaluation(method: str, latent_dim: int):
-    return cached_evaluation(method, latent_dim, read_meta(latent_dim)["weights_sha256"])
+def evaluation(method: str, latent_dim: int | str):
+    return cached_evaluation(method, latent_dim, model_meta(latent_dim)["weights_sha256"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -76,8 +77,9 @@ def cached_reconstructions(latent_dim: int, weights_sha256: str, indices: tuple[
     return ae_reconstruct(latent_dim, load_split("test").float_images(list(indices)))
 
 
-def reconstructions(latent_dim: int, indices) -> np.ndarray:
-    return cached_reconstructions(latent_dim, read_meta(latent_dim)["weights_sha256"], tuple(int(i) for i in indices))
+def reconstructions(latent_dim: int | str, indices) -> np.ndarray:
+    digest = model_meta(latent_dim)["weights_sha256"]
+    return cached_reconstructions(latent_dim, digest, tuple(int(i) for i in indices))
 
 
 def page_guard() -> list[int]:
@@ -101,15 +103,48 @@ def page_guard() -> list[int]:
     return dims
 
 
+def usable_lab_models() -> list[str]:
+    """The lab models on this server (`core.lab`), to offer beside the shipped ones. Listed, not loaded: the one
+    picked is loaded by `picked_models`."""
+    return lab_models()
+
+
+def picked_models(refs: list[int | str]) -> list[int | str]:
+    """The picked models that load; a lab model that can't (removed by the disk cap since it was listed, or
+    damaged) is dropped with a message instead of a traceback further down the page."""
+    from core.store import load_model
+
+    kept = []
+    for ref in refs:
+        try:
+            load_model(ref)
+            kept.append(ref)
+        except CheckpointError as exc:
+            st.warning(str(exc))
+    return kept
+
+
 def level_picker(
     dims: list[int],
     label: str = "Compression levels",
     default: tuple[int, ...] = STUDY_LATENT_DIMS,
     key: str = "levels",
     multi: bool = True,
+    lab: list[str] = (),
 ):
-    """Pick one or several trained latent sizes, shown as 'compression % · d'."""
-    options = sorted(dims)
+    """Pick one or several trained latent sizes, shown as 'compression % · d'.
+
+    `lab`: lab models offered too, each beside the shipped size it shares, labelled 'lab' (never instead of it).
+    A lab model picked earlier in this session that has since been removed is dropped with a message."""
+    options = sorted([*dims, *lab], key=lambda ref: (latent_dim_of(ref), str(ref)))
+    chosen = st.session_state.get(key)
+    gone = [c for c in (chosen if isinstance(chosen, list) else [chosen]) if isinstance(c, str) and c not in options]
+    if gone:
+        st.info(
+            f"The lab model {', '.join(gone)} is no longer on this server (the lab keeps only its newest "
+            "models); showing the shipped models instead."
+        )
+        del st.session_state[key]
     if not options:
         st.error("No trained checkpoint is available. Rebuild them with `make checkpoints`.")
         st.stop()
@@ -186,26 +221,31 @@ def image_strips(rows: list[tuple[str, np.ndarray]], column_titles: list[str], c
 YOUR_DIGIT_KEY = "your_digit_prepared"
 
 
-def model_card(latent_dim: int, expanded: bool = False, key: str = "card") -> None:
-    """The chosen checkpoint's card (dims, size, bytes, training, test MSE) and its two files to download.
+def _bytes_if_there(path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""  # a lab model removed by the disk cap since: nothing
+
+
+def model_card(latent_dim: int | str, expanded: bool = False, key: str = "card") -> None:
+    """The chosen checkpoint's card (dims, size, bytes, training, test MSE; for a lab model, who trained it and
+    when) and its two files to download.
 
     `key` tells two cards on one page apart (their download buttons are widgets)."""
     from core.card import model_card as card_rows
-    from core.checkpoints import CheckpointPaths
+    from core.checkpoints import model_paths
 
     with st.expander(f"Model card · {level_label(latent_dim)}", expanded=expanded, icon=":material/badge:"):
         try:
-            rows = card_rows(latent_dim)
+            rows = card_rows(latent_dim, meta=model_meta(latent_dim))
         except CheckpointError as exc:
             st.error(str(exc))
             return
         st.table(pd.DataFrame({"value": [v for _, v in rows]}, index=[k for k, _ in rows]))
-        paths = CheckpointPaths.for_latent_dim(latent_dim)
+        paths = model_paths(latent_dim)
         c1, c2 = st.columns(2)
         for col, path, mime in ((c1, paths.weights, "application/octet-stream"), (c2, paths.meta, "application/json")):
             col.download_button(
                 f"Download {path.name}",
-                data=path.read_bytes,  # read only when clicked
+                data=lambda path=path: _bytes_if_there(path),  # read only when clicked
                 file_name=path.name,
                 mime=mime,
                 on_click="ignore",
