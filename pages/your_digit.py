@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.checkpoints import read_meta
-from core.digit import InvalidImageError, prepare_digit_steps
+from core.digit import InvalidImageError, prepare_digit_steps, split_digits
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
@@ -57,13 +57,25 @@ def _prepare(source, name: str):
 
 
 candidates = {}
+
+
+def add_candidate(name: str, source, steps, drawing=None) -> None:
+    """The digit for "Look closely at"; when the picture holds several, say so and offer each of them."""
+    candidates[name] = (steps, drawing)
+    if steps.digit_count > 1:
+        for k, other in enumerate(split_digits(source), start=1):
+            if other.box != steps.box:
+                candidates[f"{name} · digit {k} of {steps.digit_count}"] = (other, None)
+        st.info(f"**{name}**: {' '.join(steps.notes)} Each of them is in *Look closely at* below.")
+
+
 drawing = canvas.image_data if canvas is not None else None
 if drawing is not None and drawing[..., 3].max() > 0 and (drawing[..., :3].min() < 250):
     steps, problem = _prepare(drawing, "your drawing")
     if problem:
         st.warning(problem)
     else:
-        candidates["your drawing"] = (steps, drawing)
+        add_candidate("your drawing", drawing, steps, drawing)
 
 uploads = []
 for f in files or []:
@@ -73,7 +85,7 @@ for f in files or []:
         st.error(problem)
     else:
         uploads.append((f.name, steps))
-        candidates[f.name] = (steps, None)
+        add_candidate(f.name, data, steps)
 
 if not candidates:
     st.info("Draw a digit on the white square, or upload a picture of one, to see what each level makes of it.")
@@ -118,8 +130,8 @@ st.subheader("Prepared like MNIST")
 image_row(
     [
         (steps.original, "original"),
-        (steps.grey, "grey, ink white on black"),
-        (steps.cropped, "cropped to the ink"),
+        (steps.grey, "the ink, white on black"),
+        (steps.cropped, "cropped to the digit"),
         (steps.scaled, "scaled into 20×20"),
         (steps.centred, "centred in 28×28"),
     ],

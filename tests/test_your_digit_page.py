@@ -79,3 +79,39 @@ def test_the_classifier_reads_the_digit_and_each_reconstruction():
     assert not at.exception, [e.message for e in at.exception]
     reading = next(m.value for m in at.markdown if "The classifier reads" in m.value)
     assert "your digit → **" in reading and reading.count("→") >= 5  # the digit and at least the 4 study levels
+
+
+def two_digit_png() -> bytes:
+    img = Image.new("L", (260, 130), 255)
+    draw = ImageDraw.Draw(img)
+    for x, text in ((20, "4"), (150, "7")):
+        draw.text((x, 5), text, fill=0, font=ImageFont.load_default(size=100))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def dust_png() -> bytes:
+    img = Image.new("L", (300, 300), 245)
+    draw = ImageDraw.Draw(img)
+    for x, y in ((40, 60), (200, 45), (120, 230), (260, 180), (80, 150)):
+        draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=40)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_picture_of_two_digits_says_so_and_offers_each():
+    at = start()
+    at.file_uploader(key="uploads").set_value(("pair.png", two_digit_png(), "image/png")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("pair.png" in i.value and "2 digits" in i.value and "largest" in i.value for i in at.info)
+    assert at.selectbox(key="digit_choice").options == ["pair.png", "pair.png · digit 2 of 2"]
+
+
+def test_a_dusty_blank_page_is_refused_as_holding_no_digit():
+    at = start()
+    at.file_uploader(key="uploads").set_value(("dust.png", dust_png(), "image/png")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "dust.png" in at.error[0].value and "There is no digit here" in at.error[0].value
+    assert not image_captions(at)  # nothing reconstructed
