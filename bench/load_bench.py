@@ -83,7 +83,8 @@ async def _interaction(stats: dict, name: str, action) -> None:
         await asyncio.wait_for(action(), STEP_TIMEOUT_MS / 1000)
         stats["times"].append((name, time.perf_counter() - start))
     except Exception as exc:  # every failure is counted and reported, never hidden
-        stats["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        first_line = (str(exc).splitlines() or [""])[0]  # a timeout's message is empty
+        stats["errors"].append(f"{name}: {type(exc).__name__}: {first_line[:120]}")
 
 
 async def _session(context, url: str, until: float, digit: Path, stats: dict) -> None:
@@ -137,7 +138,8 @@ async def _trainer(context, url: str, until: float, stats: dict) -> None:
     try:
         stats["trained"] = await train_from_browser(page, url, until)
     except Exception as exc:
-        stats["errors"].append(f"training: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        first_line = (str(exc).splitlines() or [""])[0]  # a timeout's message is empty
+        stats["errors"].append(f"training: {type(exc).__name__}: {first_line[:120]}")
     await page.close()
 
 

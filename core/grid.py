@@ -37,7 +37,7 @@ def digit_grid(
     originals = test.float_images(indices)
     labels = np.asarray(test.labels)[indices]
     rows, mse_by_dim = [], {}
-    for d in sorted(latent_dims, key=lambda ref: (latent_dim_of(ref), str(ref)), reverse=True):
+    for d in sorted(latent_dims, key=lambda ref: (latent_dim_of(ref), isinstance(ref, int), str(ref)), reverse=True):
         recon = reconstruct(d, indices)
         mse = per_image_mse(originals, recon)
         mse_by_dim[d] = mse

@@ -1,6 +1,7 @@
 """Lab runs stay apart from the shipped models, belong to their session, obey the server's switch and disk cap."""
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.checkpoints import CheckpointMissingError, list_checkpoints, load_checkpoint
+from core.figures import level_label
 from core.jobs import DONE, JobRegistry, JobRequestError, LabDisabledError, NotYourRunError, job_key, registry
 from core.lab import LabPolicy, LabSettingError, lab_policy, latent_dim_of, list_lab_models, prune_lab
 from core.paths import REPO_ROOT
@@ -248,10 +250,20 @@ def test_sigkill_during_a_lab_save_leaves_the_whole_model_or_none(shipped_copy, 
     proc = subprocess.run([sys.executable, "-c", KILLED_LAB_WRITER, str(kill_at)], cwd=REPO_ROOT, env=env, timeout=300)
     assert proc.returncode == -signal.SIGKILL
     listed = list_lab_models(shipped_copy / "lab")
-    if kill_at == 1:  # before the JSON, the commit point: no model
+    if kill_at < 3:  # before the JSON's rename (the commit point): no model
         assert listed == []
     else:  # after it: listed, and the first reader finishes the save
         assert listed == ["ae_d005_lab_20260101-000000_cccccc"]
         _model, meta = load_checkpoint(listed[0])
         assert meta["lab"] == {"run_by": "alice"} and meta["history"][0]["test_mse"] == 2.0
     assert digests(shipped_copy) == shipped
+
+
+def test_the_error_curve_shows_a_lab_model_as_its_own_marker(shipped_copy):
+    name = fake_lab_model(shipped_copy, "20200101-000000", "dddddd")
+    at = page(str(REPO_ROOT / "pages" / "error_curve.py"))
+    chart = next(c for c in at.get("plotly_chart") if "curve_chart" in c.proto.id)
+    traces = {t["name"]: t for t in json.loads(chart.proto.spec)["data"]}
+    lab = traces["lab models (trained here, not shipped)"]
+    assert lab["mode"] == "markers" and lab["text"] == [level_label(name)]
+    assert len(traces["auto-encoder"]["x"]) == 2  # the shipped curve: d=2 and d=8, the lab model not on it
