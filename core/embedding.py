@@ -26,6 +26,7 @@ import numpy as np
 from core.cache import cached_arrays, is_cached
 from core.data import load_split
 from core.evaluate import ae_reconstruct
+from core.lab import ModelRef, latent_dim_of
 from core.store import load_model_and_meta
 
 METHODS = ("t-SNE", "UMAP", "PCA")
@@ -146,17 +147,17 @@ def _pca(points: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
 _EMBEDDERS = {"t-SNE": _tsne, "UMAP": _umap, "PCA": _pca}
 
 
-def _key(latent_dim: int, method: str, n_per_source: int, seed: int) -> str:
+def _key(latent_dim: ModelRef, method: str, n_per_source: int, seed: int) -> str:
     sha = load_model_and_meta(latent_dim)[1]["weights_sha256"][:16]
-    return f"v{CACHE_VERSION}_d{latent_dim:03d}_{sha}_{method}_n{n_per_source}_s{seed}"
+    return f"v{CACHE_VERSION}_d{latent_dim_of(latent_dim):03d}_{sha}_{method}_n{n_per_source}_s{seed}"
 
 
-def is_embedding_cached(latent_dim: int, method: str, n_per_source: int, seed: int) -> bool:
+def is_embedding_cached(latent_dim: ModelRef, method: str, n_per_source: int, seed: int) -> bool:
     return is_cached("embedding", _key(latent_dim, method, n_per_source, seed))
 
 
 def embed(
-    latent_dim: int,
+    latent_dim: ModelRef,
     method: str = "t-SNE",
     n_per_source: int = DEFAULT_PER_SOURCE,
     seed: int = 0,
@@ -198,7 +199,7 @@ class Placer:
     """
 
     def __init__(
-        self, latent_dim: int, method: str = "t-SNE", n_per_source: int = DEFAULT_PER_SOURCE, seed: int = 0
+        self, latent_dim: ModelRef, method: str = "t-SNE", n_per_source: int = DEFAULT_PER_SOURCE, seed: int = 0
     ) -> None:
         from sklearn.decomposition import PCA
 

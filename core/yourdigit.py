@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from core.evaluate import evaluate
+from core.lab import ModelRef, latent_dim_of
 from core.store import load_model_and_meta
 from core.torch_thread import on_torch_thread
 
@@ -25,7 +26,7 @@ UNUSUAL_PERCENTILE = 99.0
 
 @dataclass(frozen=True)
 class LevelResult:
-    latent_dim: int
+    model: ModelRef  # a shipped latent size, or a lab model's name
     reconstruction: np.ndarray  # (28, 28) float32
     code: np.ndarray  # (latent_dim,) float32
     mse: float
@@ -33,20 +34,24 @@ class LevelResult:
     threshold: float  # the test set's 99th-percentile error at this level
 
     @property
+    def latent_dim(self) -> int:
+        return latent_dim_of(self.model)
+
+    @property
     def unusual(self) -> bool:
         return self.mse > self.threshold
 
 
 @lru_cache(maxsize=64)
-def _sorted_test_errors(latent_dim: int, weights_sha256: str) -> np.ndarray:
+def _sorted_test_errors(latent_dim: ModelRef, weights_sha256: str) -> np.ndarray:
     """The test set's per-image errors at one level, sorted; kept in memory (the page's hot path)."""
     return np.sort(evaluate("ae", latent_dim).image_mse)
 
 
 @on_torch_thread
 @torch.no_grad()
-def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[int]) -> list[LevelResult]:
-    """The digit (28x28 in [0, 1]) encoded and decoded at each level."""
+def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[ModelRef]) -> list[LevelResult]:
+    """The digit (28x28 in [0, 1]) encoded and decoded by each model (shipped sizes and lab models)."""
     x = torch.from_numpy(np.asarray(digit, np.float32).reshape(1, 1, 28, 28))
     results = []
     for d in latent_dims:
@@ -57,7 +62,7 @@ def reconstruct_everywhere(digit: np.ndarray, latent_dims: list[int]) -> list[Le
         test_errors = _sorted_test_errors(d, meta["weights_sha256"])
         results.append(
             LevelResult(
-                latent_dim=d,
+                model=d,
                 reconstruction=recon,
                 code=code.numpy().reshape(-1),
                 mse=mse,

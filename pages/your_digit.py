@@ -4,14 +4,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import read_meta
 from core.digit import InvalidImageError, prepare_digit_steps, split_digits
 from core.embedding import Placer
 from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
+from core.lab import latent_dim_of
+from core.store import model_meta
 from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
 from ui.images import image_row, png_data_uri
 from ui.measures import show_classifier_readings
-from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard, png_download
+from ui.widgets import (
+    YOUR_DIGIT_KEY,
+    level_picker,
+    model_card,
+    page_guard,
+    picked_models,
+    png_download,
+    usable_lab_models,
+)
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
@@ -112,14 +121,15 @@ steps, _ = candidates[choice]
 st.session_state[YOUR_DIGIT_KEY] = steps.centred  # the latent explorer can start from it
 
 # The answer first (the row of reconstructions), then how the digit was prepared.
-results = reconstruct_everywhere(steps.centred, dims)
+lab_models = usable_lab_models()
+results = reconstruct_everywhere(steps.centred, [*dims, *lab_models])
 st.subheader("Reconstructed at every level")
 st.markdown(verdict(results))
 image_row(
     [(steps.centred, "your digit")]
     + [
-        (r.reconstruction, f"{level_label(r.latent_dim)} · MSE {r.mse:.4f}" + (" ⚠ unusual" if r.unusual else ""))
-        for r in sorted(results, key=lambda r: -r.latent_dim)
+        (r.reconstruction, f"{level_label(r.model)} · MSE {r.mse:.4f}" + (" ⚠ unusual" if r.unusual else ""))
+        for r in sorted(results, key=lambda r: (-r.latent_dim, isinstance(r.model, str)))
     ],
     size_px=112,
 )
@@ -138,26 +148,30 @@ image_row(
     size_px=140,
 )
 
-latent_dim = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False)
-model_card(latent_dim)
-chosen = next(r for r in results if r.latent_dim == latent_dim)
+# `model` is a shipped latent size or a lab model's name (core.lab); `latent_dim` is its size either way
+model = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False, lab=lab_models)
+if not picked_models([model]):
+    st.stop()
+latent_dim = latent_dim_of(model)
+model_card(model)
+chosen = next(r for r in results if r.model == model)
 st.plotly_chart(
     latent_code_bars(chosen.code, latent_dim),
     width="stretch",
     key="code_chart",
-    config=png_download(f"your_digit_code_d{latent_dim}"),
+    config=png_download(f"your_digit_code_{model if isinstance(model, str) else f'd{latent_dim}'}"),
 )
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def cached_placer(latent_dim: int, weights_sha256: str, method: str) -> Placer:
-    return Placer(latent_dim, method)
+def cached_placer(model: int | str, weights_sha256: str, method: str) -> Placer:
+    return Placer(model, method)
 
 
 st.subheader("Where it lands among the real digits")
 method = st.radio("map", ["t-SNE", "PCA"], horizontal=True, key="digit_map_method")
-with st.spinner(f"Preparing the {method} map at {level_label(latent_dim)} (once per level)…"):
-    placer = cached_placer(latent_dim, read_meta(latent_dim)["weights_sha256"], method)
+with st.spinner(f"Preparing the {method} map at {level_label(model)} (once per model)…"):
+    placer = cached_placer(model, model_meta(model)["weights_sha256"], method)
 placed = placer.place(np.stack([steps.centred, chosen.reconstruction]))
 emb = placer.embedding
 fig = embedding_scatter(
@@ -166,7 +180,7 @@ fig = embedding_scatter(
     emb.labels,
     emb.test_index,
     "digit",
-    title=f"Your digit (★ blue) and its reconstruction (★ red) on the {method} map at {level_label(latent_dim)}",
+    title=f"Your digit (★ blue) and its reconstruction (★ red) on the {method} map at {level_label(model)}",
     method=method,
 )
 st.plotly_chart(

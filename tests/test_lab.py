@@ -19,10 +19,12 @@ from core.jobs import DONE, JobRegistry, JobRequestError, LabDisabledError, NotY
 from core.lab import LabPolicy, LabSettingError, lab_policy, latent_dim_of, list_lab_models, prune_lab
 from core.paths import REPO_ROOT
 from core.store import load_model_and_meta, model_meta
+from tests.test_your_digit_page import digit_png, image_captions
 
 LAB = str(REPO_ROOT / "pages" / "model_lab.py")
 EXPLORER = str(REPO_ROOT / "pages" / "latent_explorer.py")
 RECONSTRUCTIONS = str(REPO_ROOT / "pages" / "reconstructions.py")
+YOUR_DIGIT = str(REPO_ROOT / "pages" / "your_digit.py")
 TINY = 0.005  # 300 training digits: one epoch is a few batches
 TIMEOUT = 600
 
@@ -92,6 +94,16 @@ def test_a_lab_run_of_a_shipped_size_leaves_the_shipped_files_unchanged_and_is_l
     recon = page(RECONSTRUCTIONS, recon_levels=[8, name])
     assert "lab" in recon.multiselect(key="recon_levels").options[-1]
     assert f"{name},8" in str(recon.query_params["levels"])  # the view's link keeps the lab model
+
+    yours = page(YOUR_DIGIT, digit_map_method="PCA")
+    yours.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
+    captions = image_captions(yours)
+    shipped_at = next(i for i, c in enumerate(captions) if c.startswith("99.0% · d=8 · MSE"))
+    assert captions[shipped_at + 1].startswith("99.0% · d=8 · lab ")  # the lab model right after the shipped one
+    assert yours.selectbox(key="digit_level").value == 8
+    yours.selectbox(key="digit_level").set_value(name).run()
+    assert not yours.exception, [e.message for e in yours.exception]
+    assert any(name in str(c.proto.spec) or "lab" in str(c.proto.spec) for c in yours.get("plotly_chart"))
     assert digests(shipped_copy) == before  # viewing writes nothing there either
 
 

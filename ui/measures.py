@@ -127,12 +127,12 @@ def show_classifier_readings(digit: np.ndarray, results: list) -> None:
     if problem:
         st.warning(problem)
         return
-    ordered = sorted(results, key=lambda r: -r.latent_dim)
+    ordered = sorted(results, key=lambda r: (-r.latent_dim, isinstance(r.model, str)))
     (d, p), *readings = read_digits([digit, *(r.reconstruction for r in ordered)])
     parts = [f"your digit → **{d}** ({p:.0%})"]
     for r, (rd, rp) in zip(ordered, readings, strict=True):
         flag = "" if rd == d else " ⚠"
-        parts.append(f"{level_label(r.latent_dim)} → **{rd}** ({rp:.0%}){flag}")
+        parts.append(f"{level_label(r.model)} → **{rd}** ({rp:.0%}){flag}")
     st.markdown(
         "**The classifier reads:** " + " · ".join(parts), help="a small CNN trained on MNIST (core/classifier.py)"
     )
