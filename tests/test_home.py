@@ -14,7 +14,7 @@ from core.metrics import per_image_mse
 from core.paths import REPO_ROOT
 from core.showcase import showcase
 
-CAPTION = re.compile(r'figcaption[^>]*>([^<]*)</figcaption>')
+CAPTION = re.compile(r"figcaption[^>]*>([^<]*)</figcaption>")
 
 
 def home() -> AppTest:
