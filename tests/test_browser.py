@@ -270,12 +270,14 @@ def test_training_in_the_model_lab_then_exploring_the_new_model(browser_page, tm
         assert page.locator("[data-testid='stException']").count() == 0
         assert "job=d3-e2" in page.url  # a reload finds the run again
         shot(page, "model-lab-done")
-        assert (folder / "ae_d003.safetensors").is_file() and (folder / "ae_d003.json").is_file()
+        assert not (folder / "ae_d003.json").exists()  # a lab run never writes a shipped checkpoint
+        assert len(list((folder / "lab").glob("ae_d003_lab_*.safetensors"))) == 1
         page.goto(f"{url}/latent-explorer")
         wait_for_app(page)
         page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
-        expect(page.get_by_role("option", name="99.6% · d=3")).to_be_visible()
-        page.get_by_role("option", name="99.6% · d=3").click()
+        option = page.get_by_role("option", name=re.compile(r"^99\.6% · d=3 · lab "))
+        expect(option).to_be_visible()
+        option.click()
         wait_for_app(page)
         assert page.locator("[data-testid='stSlider']").count() == 3 + 1
         shot(page, "latent-explorer-new-model")
