@@ -19,15 +19,15 @@ import torch
 from torch import nn
 
 from bench.baseline import BaselineAutoEncoder, train_baseline
-from core.allocator import keep_freed_memory
-from core.cpu_kernels import PINNED_ENV, pinned_env
-from core.data import load_split
-from core.evaluate import evaluate
+from core.checkpoints.loaded import available_latent_dims, load_model_and_meta
+from core.data.mnist import load_split
+from core.evaluation.evaluate import evaluate
 from core.levels import STUDY_LATENT_DIMS
-from core.model import AutoEncoder, ModelConfig
+from core.models.autoencoder import AutoEncoder, ModelConfig
 from core.paths import REPO_ROOT
-from core.store import available_latent_dims, load_model_and_meta
-from core.train import EPOCH_TEST_IMAGES, TrainConfig, epoch_test_sample, mean_mse, one_cycle, train
+from core.training.allocator import keep_freed_memory
+from core.training.cpu_kernels import PINNED_ENV, pinned_env
+from core.training.trainer import EPOCH_TEST_IMAGES, TrainConfig, epoch_test_sample, mean_mse, one_cycle, train
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -81,7 +81,7 @@ def in_fresh_process(call: str, env: dict[str, str] | None = None):
     """`call` (an expression over this module's names) evaluated in a new process, its result back as JSON.
 
     A new process runs as it was started: plain PyTorch's allocator, and the kernels its environment
-    pins or not (core/cpu_kernels.py), whatever this process has set for itself.
+    pins or not (core/training/cpu_kernels.py), whatever this process has set for itself.
     """
     code = f"import json; from bench.core_bench import *; print(json.dumps({call}))"
     out = subprocess.run(
@@ -109,7 +109,7 @@ def training_speed(latent_dims, batches: int = 40, batch_size: int = 128) -> lis
     """Seconds per epoch extrapolated from the median time of one training step; the time to score the
     per-epoch test sample and the whole test set (training scores the sample after every epoch but the last).
 
-    Measured as the training processes run: with their allocator setting (core/allocator.py).
+    Measured as the training processes run: with their allocator setting (core/training/allocator.py).
     """
     keep_freed_memory()
     x_all = _train_slice(batches, batch_size)
@@ -166,9 +166,9 @@ def startup_times(repeats: int = 5) -> dict:
     """Fresh process: import + load both splits (cached), then the first model."""
     code = (
         "import time; t0 = time.perf_counter();"
-        "from core.data import load_split; load_split('train'); load_split('test');"
+        "from core.data.mnist import load_split; load_split('train'); load_split('test');"
         "t1 = time.perf_counter();"
-        "from core.store import load_model; load_model(8);"
+        "from core.checkpoints.loaded import load_model; load_model(8);"
         "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # warm the disk cache

@@ -120,12 +120,12 @@ def tsne_comparison(latent_dim: int = 8, n: int = 2000, seed: int = 0) -> dict:
     """Our t-SNE vs sklearn's default TSNE on the same 2 x n points; plus a cache re-read."""
     from sklearn.manifold import TSNE
 
-    from core import embedding
-    from core.cache import cache_path
-    from core.data import load_split
-    from core.evaluate import ae_reconstruct
+    from core.data.mnist import load_split
+    from core.explore import embedding
+    from core.models.inference import ae_reconstruct
+    from core.storage.cache import cache_path
 
-    key = embedding._key(latent_dim, "t-SNE", n, seed)
+    key = embedding.embedding_key(latent_dim, "t-SNE", n, seed)
     cache_path("embedding", key).unlink(missing_ok=True)
     start = time.perf_counter()
     ours = embedding.embed(latent_dim, "t-SNE", n, seed)

@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import sync_playwright
 
-from core.digit import prepare_digit
-from core.store import available_latent_dims
-from core.yourdigit import reconstruct_everywhere
+from core.checkpoints.loaded import available_latent_dims
+from core.data.user_digit import prepare_digit
+from core.explore.your_digit import reconstruct_everywhere
 from tests.browser import launch_chromium, streamlit_server, wait_for_app
 
 

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.checkpoints import CheckpointPaths
-from core.jobs import CHARTS_EVERY_S, MAX_EPOCHS, POLL_S, WORKER_NICENESS
+from core.checkpoints.files import CheckpointPaths
+from core.checkpoints.loaded import available_latent_dims
 from core.levels import MAX_LATENT_DIM
 from core.paths import REPO_ROOT
-from core.store import available_latent_dims
+from core.training.jobs import CHARTS_EVERY_S, MAX_EPOCHS, POLL_S, WORKER_NICENESS
 
 EXPLORER = str(REPO_ROOT / "pages" / "latent_explorer.py")
 #: The configuration both trainers run: a size not shipped, 10 % of the digits (the lab's default share), and
@@ -49,9 +49,10 @@ def slider_move(latent_dim: int = 8, moves: int = 15) -> dict:
     """Median ms from a slider's new value to the page's decoded digit, two ways."""
     from streamlit.testing.v1 import AppTest
 
-    from core.data import load_split
-    from core.lab_figures import image_rows
-    from core.latent import code_stats, decode, encode
+    from core.data.mnist import load_split
+    from core.explore.latent import code_stats
+    from core.models.inference import ae_decode, ae_encode
+    from figures.lab import image_rows
 
     at = AppTest.from_file(EXPLORER, default_timeout=180)
     at.session_state["lx_level"] = latent_dim
@@ -73,10 +74,10 @@ def slider_move(latent_dim: int = 8, moves: int = 15) -> dict:
     core_ms = []
     for v in values[1:]:
         start = time.perf_counter()
-        code = encode(latent_dim, digit[None])[0]
+        code = ae_encode(latent_dim, digit[None])[0]
         moved = code.copy()
         moved[dim] = v
-        out = decode(latent_dim, np.stack([code, moved]))
+        out = ae_decode(latent_dim, np.stack([code, moved]))
         image_rows([("", np.stack([digit, out[0], out[1]]))], ["a", "b", "c"], cell_px=190).to_json()
         core_ms.append(time.perf_counter() - start)
     return {
@@ -108,8 +109,8 @@ def _cli_epochs(folder: Path, latent_dim: int) -> list[float]:
 
 def job_overhead(rounds: int = 2) -> dict:
     """The job manager alone: `train()` called directly vs through a job, alternating, in this process."""
-    from core.jobs import JobRegistry, job_key
-    from core.train import TrainConfig, train
+    from core.training.jobs import JobRegistry, job_key
+    from core.training.trainer import TrainConfig, train
 
     direct, job = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -289,7 +290,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
 def section() -> str:
     """bench/results/lab.md: the three targets of the issue, each with its measurement."""
     from bench.load_bench import BROWSER_NICENESS
-    from bench.run import _stamp, _table
+    from bench.report import stamp, table
 
     moves = [slider_move(d) for d in (8, 392)]
     j = job_overhead()
@@ -371,9 +372,9 @@ def section() -> str:
     ]
     return (
         "## Model lab and latent explorer\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(["measure", "value", "target", "met"], rows)
+        + table(["measure", "value", "target", "met"], rows)
         + "\n\nSlider: AppTest reruns the whole explorer script (model picker, card, sliders, decode, figure, "
         "interpolation strip), so it is an upper bound; in a browser a slider move reruns only the sliders' "
         "fragment. Training: per-epoch times come from each checkpoint's recorded history (training steps and "

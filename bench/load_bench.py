@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 from playwright.async_api import async_playwright
 
 from core.paths import checkpoint_dir
+from core.training.jobs import WORKER_MODULE
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from ui.timing import RUN_LOG_ENV
 
@@ -235,7 +236,7 @@ class CpuMeter:
     taking their CPU counters with them."""
 
     #: Who a process is, by a mark in its command line (the server is known by its pid).
-    MARKS = (("browser", b"chromium"), ("trainer", b"core.train_worker"))
+    MARKS = (("browser", b"chromium"), ("trainer", WORKER_MODULE.encode()))
 
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid

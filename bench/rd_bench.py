@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.data import data_digest, load_split
-from core.evaluate import evaluate
+from core.checkpoints.loaded import available_latent_dims
+from core.data.mnist import data_digest, load_split
+from core.evaluation.evaluate import evaluate
+from core.models.pca import pca_basis
 from core.paths import REPO_ROOT, cache_dir
-from core.pca import pca_basis
-from core.ratedistortion import TARGET_MSE, bytes_to_reach, rd_records
-from core.store import available_latent_dims
+from core.ratedistortion.records import TARGET_MSE, bytes_to_reach, rd_records
 
 
 def _cli(env: dict) -> tuple[float, float]:
@@ -82,7 +82,8 @@ def bytes_at_target(max_mse: float = TARGET_MSE) -> list[dict]:
 
 
 def classifier_figures() -> dict:
-    from core.classifier import accuracy, load_classifier
+    from core.checkpoints.classifier import load_classifier
+    from core.models.classifier import accuracy
 
     model, meta = load_classifier()
     test = load_split("test")

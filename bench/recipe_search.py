@@ -1,8 +1,8 @@
 """Recipe search: train many (variant, latent size) pairs at once on a GPU; print a table of test MSE.
 
 Not part of `make bench` and never needed by the product: it is how the architecture in
-core/model.py was chosen (bench/recipe_search.md has the figures), kept so the next
-search starts from it. It has its own loop rather than `core.train.train` because the
+core/models/autoencoder.py was chosen (bench/recipe_search.md has the figures), kept so the next
+search starts from it. It has its own loop rather than `core.training.trainer.train` because the
 variants are not all expressible as a `ModelConfig`, and the data stays on the GPU (the
 core loop moves each batch from the CPU, which is right there and slow here).
 
@@ -26,7 +26,7 @@ import time
 import torch
 from torch import nn
 
-from core.model import AutoEncoder, ModelConfig
+from core.models.autoencoder import AutoEncoder, ModelConfig
 
 ACTS = {"relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU}
 
@@ -110,7 +110,7 @@ def build(latent_dim: int, v: dict) -> AutoEncoder:
 
 def run_one(job: tuple[str, dict, int, str, str]) -> dict:
     name, v, latent_dim, out, device_name = job
-    from core.data import load_split
+    from core.data.mnist import load_split
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--out", default=os.path.join(os.environ.get("OUT", "."), "recipe_search.jsonl"))
     args = parser.parse_args()
-    from core.data import load_split
+    from core.data.mnist import load_split
 
     load_split("train"), load_split("test")  # build the array cache once, before the workers race for it
     with open(args.plan) as f:

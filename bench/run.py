@@ -10,13 +10,10 @@ bench/results.md is assembled from all section files, so a partial run loses not
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import platform
 import statistics
 import sys
 
-import torch
-
+from bench.report import stamp, table
 from core.levels import STUDY_LATENT_DIMS
 from core.paths import REPO_ROOT
 
@@ -36,34 +33,11 @@ ORDER = [
 ]
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(out)
-
-
-def _cpu_name() -> str:
-    """The processor's model name: hosts of this machine kind differ (AVX2 or AVX-512), and so do their timings."""
-    from core.cpu_kernels import cpu_info
-
-    info = cpu_info()
-    flags = info.get("flags", "").split()
-    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{info.get('model name') or platform.machine()}, {vector}"
-
-
-def _stamp() -> str:
-    return (
-        f"_Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {_cpu_name()} ({platform.machine()}), "
-        f"{torch.get_num_threads()} torch threads, torch {torch.__version__}._\n"
-    )
-
-
 def section_training() -> str:
     from bench.core_bench import baseline_seconds_per_epoch_fresh_process, training_speed_on
     from bench.targets import ISSUE_BASELINE_S_PER_EPOCH
-    from core.store import available_latent_dims
-    from core.train import EPOCH_TEST_IMAGES
+    from core.checkpoints.loaded import available_latent_dims
+    from core.training.trainer import EPOCH_TEST_IMAGES
 
     baseline_before = baseline_seconds_per_epoch_fresh_process()
     rows = training_speed_on("pinned", available_latent_dims())
@@ -80,9 +54,9 @@ def section_training() -> str:
     pinned_cost = statistics.median(r["s_per_epoch"] / native[r["latent_dim"]]["s_per_epoch"] for r in rows)
     return (
         "## Training speed\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             [
                 "latent dims",
                 "network",
@@ -118,7 +92,8 @@ def section_training() -> str:
             "Per-epoch figures are medians "
             "(of 35 timed steps now; of the recorded epochs for the shipped models). "
             "Training runs on kernels pinned to AVX2 so that every host gives the same weights "
-            f"(core/cpu_kernels.py); on this host that costs x{pinned_cost:.2f} per epoch (median over the sizes) "
+            "(core/training/cpu_kernels.py); "
+            f"on this host that costs x{pinned_cost:.2f} per epoch (median over the sizes) "
             "against its native kernels.\n\n"
             f"How fast the host is running: the plain baseline (d=39, native kernels) takes **{baseline_s:.1f} s per "
             f"epoch** now (measured the same way, before and after the rows above: {baseline_before:.1f} s first); "
@@ -133,14 +108,14 @@ def section_training() -> str:
 
 def section_inference() -> str:
     from bench.core_bench import inference_speed
-    from core.store import available_latent_dims
+    from core.checkpoints.loaded import available_latent_dims
 
     rows = inference_speed(available_latent_dims())
     return (
         "## Inference speed\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             ["latent dims", "images / s at batch 1", "images / s at batch 1024"],
             [[r["latent_dim"], f"{r['batch1_images_per_s']:.0f}", f"{r['batch1024_images_per_s']:.0f}"] for r in rows],
         )
@@ -154,9 +129,9 @@ def section_startup() -> str:
     s = startup_times()
     return (
         "## Start-up in a fresh process\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             ["step", "median of 5 (s)"],
             [
                 ["import core + load train and test splits (disk cache warm)", f"{s['data_load_s']:.3f}"],
@@ -204,9 +179,9 @@ def section_quality() -> str:
     ]
     return (
         "## Quality: ours vs the plain baseline vs PCA (10k test set)\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             [
                 "latent dims",
                 "ours (shipped)",
@@ -228,7 +203,7 @@ def section_quality() -> str:
         "train with, stopped at its first epoch at or below the baseline's error; and the same recipe given a "
         f"shorter one-cycle schedule, the shortest of {', '.join(map(str, SHORT_SCHEDULES))} epochs whose run gets "
         "there (a one-cycle schedule anneals to its own length, so its epoch count is its time budget).\n\n"
-        + _table(
+        + table(
             [
                 "latent dims",
                 "baseline MSE",
@@ -263,9 +238,9 @@ def section_dashboard() -> str:
     ]
     return (
         "## Dashboard, in headless Chromium\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             ["measure", "ours", "reference", "ratio", "target"],
             [
                 [
@@ -294,7 +269,7 @@ def section_dashboard() -> str:
             ],
         )
         + "\n\n### Views (seconds until the page script finishes, medians over 3 fresh servers)\n\n"
-        + _table(["view", "first visit", "revisit (sidebar)", "revisit ≤ 1 s", "full browser reload"], views)
+        + table(["view", "first visit", "revisit (sidebar)", "revisit ≤ 1 s", "full browser reload"], views)
         + "\n\nFirst visits open the page's URL on a fresh server process with the disk caches warm (shipped "
         "checkpoints evaluated once before), so they include loading torch and the models. Revisits click the "
         "sidebar link in the same browser session, as a person switches pages (2 rounds per server). "
@@ -317,9 +292,9 @@ def section_lesson() -> str:
     ]
     return (
         "## Lesson, stepped through in headless Chromium\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(["step (after clicking Next)", "first pass, fresh server (s)", "warm, median (s)", "≤ 2 s"], rows)
+        + table(["step (after clicking Next)", "first pass, fresh server (s)", "warm, median (s)", "≤ 2 s"], rows)
         + f"\n\nSlowest warm step over {r['passes']} passes (normal and presenter mode alternating): "
         f"**{r['warm_max']:.2f} s** (target: no step over 2 s once caches are warm). No typing anywhere: "
         "only the Next button.\n"
@@ -332,9 +307,9 @@ def section_reliability() -> str:
 
     runs = reliability_runs()
     load = load_test()
-    out = ["## Reliability: load held, faults survived, bad inputs refused\n\n", _stamp(), "\n"]
+    out = ["## Reliability: load held, faults survived, bad inputs refused\n\n", stamp(), "\n"]
     out.append(
-        _table(
+        table(
             [
                 "sessions",
                 "interactions",
@@ -373,7 +348,7 @@ def section_reliability() -> str:
         "do on their own machines; Chromium runs at a lower CPU priority (nice 10) so that the server answers "
         "first. The server's page runs are its own side, logged by the server (ui.timing): from a page script "
         "starting to its last element sent, waiting for the GIL and the cores included. The trainer's run is its "
-        "own worker process (core.train_worker): its cores and memory are not the server's. "
+        "own worker process (core.training.worker): its cores and memory are not the server's. "
         + (f"{len(errors)} errors, the first: " + "; ".join(errors[:4]) + "." if errors else "No errors.")
         + "\n\nMedian per interaction, by interaction: "
         + "; ".join(
@@ -383,10 +358,10 @@ def section_reliability() -> str:
         )
         + "\n"
     )
-    for table, rows in runs.items():
+    for kind, rows in runs.items():
         passed = sum(o == "passed" for _, o in rows)
-        out.append(f"\n### {table.capitalize()}: {passed} of {len(rows)} handled (test outcomes of this run)\n\n")
-        out.append(_table(["case (test)", "outcome"], [[name, outcome] for name, outcome in rows]))
+        out.append(f"\n### {kind.capitalize()}: {passed} of {len(rows)} handled (test outcomes of this run)\n\n")
+        out.append(table(["case (test)", "outcome"], [[name, outcome] for name, outcome in rows]))
         out.append("\n")
     return "".join(out)
 
@@ -398,9 +373,9 @@ def section_your_digit() -> str:
     b = in_browser()
     return (
         "## Your digit\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             ["measure", "median", "target"],
             [
                 ["prepare_digit (280×280 PNG), in process", f"{p['prepare_ms']:.1f} ms", ""],
@@ -422,7 +397,7 @@ def section_your_digit() -> str:
 
 def section_ratedistortion() -> str:
     from bench.rd_bench import bytes_at_target, classifier_figures, rd_timings
-    from core.ratedistortion import TARGET_MSE
+    from core.ratedistortion.records import TARGET_MSE
 
     t = rd_timings()
     reach = bytes_at_target()
@@ -451,9 +426,9 @@ def section_ratedistortion() -> str:
     cpu = f", {c['cpu_s']:.0f} CPU-seconds" if c["cpu_s"] else ""
     return (
         "## Rate–distortion and recognisability\n\n"
-        + _stamp()
+        + stamp()
         + "\n"
-        + _table(
+        + table(
             ["measure", "value", "target"],
             [
                 [
@@ -476,7 +451,7 @@ def section_ratedistortion() -> str:
             ],
         )
         + f"\n\n### Smallest bytes per image at which each method reaches MSE ≤ {TARGET_MSE:g}\n\n"
-        + _table(["method", "bytes / image", "setting", "MSE there", "× the auto-encoder's bytes"], rows)
+        + table(["method", "bytes / image", "setting", "MSE there", "× the auto-encoder's bytes"], rows)
         + f"\n\n{ratio} Bytes are measured lengths on all 10,000 test digits: each digit its own file for the "
         "image codecs (headers included); for 8-bit codes the per-dimension offsets and steps are counted once for "
         "the set (8·d / 10,000 bytes per image). The machine is shared with other work; wall times under load "

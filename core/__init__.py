@@ -21,20 +21,20 @@ from core.levels import (
 )
 
 _LAZY = {
-    "DataError": "core.data",
-    "load_split": "core.data",
-    "AutoEncoder": "core.model",
-    "ModelConfig": "core.model",
-    "TrainConfig": "core.train",
-    "train": "core.train",
-    "CheckpointError": "core.checkpoints",
-    "CheckpointMissingError": "core.checkpoints",
-    "save_checkpoint": "core.checkpoints",
-    "load_model": "core.store",
-    "available_latent_dims": "core.store",
-    "evaluate": "core.evaluate",
-    "prepare_digit": "core.digit",
-    "InvalidImageError": "core.digit",
+    "DataError": "core.data.mnist",
+    "load_split": "core.data.mnist",
+    "AutoEncoder": "core.models.autoencoder",
+    "ModelConfig": "core.models.autoencoder",
+    "TrainConfig": "core.training.trainer",
+    "train": "core.training.trainer",
+    "CheckpointError": "core.checkpoints.files",
+    "CheckpointMissingError": "core.checkpoints.files",
+    "save_checkpoint": "core.checkpoints.files",
+    "load_model": "core.checkpoints.loaded",
+    "available_latent_dims": "core.checkpoints.loaded",
+    "evaluate": "core.evaluation.evaluate",
+    "prepare_digit": "core.data.user_digit",
+    "InvalidImageError": "core.data.user_digit",
 }
 
 __all__ = [
@@ -48,13 +48,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.checkpoints import CheckpointError, CheckpointMissingError, save_checkpoint  # noqa: F401
-    from core.data import DataError, load_split  # noqa: F401
-    from core.digit import InvalidImageError, prepare_digit  # noqa: F401
-    from core.evaluate import evaluate  # noqa: F401
-    from core.model import AutoEncoder, ModelConfig  # noqa: F401
-    from core.store import available_latent_dims, load_model  # noqa: F401
-    from core.train import TrainConfig, train  # noqa: F401
+    from core.checkpoints.files import CheckpointError, CheckpointMissingError, save_checkpoint  # noqa: F401
+    from core.checkpoints.loaded import available_latent_dims, load_model  # noqa: F401
+    from core.data.mnist import DataError, load_split  # noqa: F401
+    from core.data.user_digit import InvalidImageError, prepare_digit  # noqa: F401
+    from core.evaluation.evaluate import evaluate  # noqa: F401
+    from core.models.autoencoder import AutoEncoder, ModelConfig  # noqa: F401
+    from core.training.trainer import TrainConfig, train  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -7,7 +7,9 @@ It counts numbers, not bytes (a float32 latent of 392 dims is 1,568 bytes, twice
 
 from __future__ import annotations
 
-N_PIXELS = 28 * 28
+#: The side of an MNIST digit, in pixels.
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 
 #: The study's four levels, in % compression.
 STUDY_LEVELS_PCT: tuple[int, ...] = (50, 90, 95, 99)

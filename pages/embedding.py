@@ -4,12 +4,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import read_meta
-from core.data import load_split
-from core.embedding import DEFAULT_PER_SOURCE, MAX_PER_SOURCE, METHODS, OVERLAP_K, embed, is_embedding_cached
-from core.figures import embedding_scatter, level_label
+from core.checkpoints.files import read_meta
+from core.data.mnist import load_split
+from core.explore.embedding import (
+    DEFAULT_PER_SOURCE,
+    MAP_METHODS,
+    MAX_PER_SOURCE,
+    OVERLAP_K,
+    embed,
+    is_embedding_cached,
+)
+from figures.study import embedding_scatter, level_label
 from ui.state import set_url, url_choice, url_int, url_levels
-from ui.widgets import level_picker, model_card, page_guard, png_download, reconstructions
+from ui.widgets import level_picker, page_guard, png_download, reconstructions, show_model_card
 
 SEED = 0
 
@@ -23,7 +30,10 @@ with c1:
     )
 with c2:
     method = st.selectbox(
-        "method", METHODS, index=METHODS.index(url_choice("method", METHODS, METHODS[0])), key="emb_method"
+        "method",
+        MAP_METHODS,
+        index=MAP_METHODS.index(url_choice("method", MAP_METHODS, MAP_METHODS[0])),
+        key="emb_method",
     )
 with c3:
     n = int(
@@ -39,7 +49,7 @@ with c3:
 with c4:
     color_by = st.radio("colour by", ["source", "digit"], horizontal=True, key="emb_color")
 set_url(level=latent_dim, method=method, n=n)
-model_card(latent_dim)
+show_model_card(latent_dim)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

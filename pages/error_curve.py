@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from core.card import network_of, network_text, trained_on_an_earlier_network
-from core.curve import knee_of_records
-from core.figures import level_label
-from core.model import NARROW_CODE_MAX, ModelConfig
+from core.checkpoints.card import network_of, network_text, trained_on_an_earlier_network
+from core.evaluation.knee import knee_of_records
+from core.models.autoencoder import NARROW_CODE_MAX, ModelConfig
+from figures.study import level_label
 from ui.widgets import cached_curve_records, evaluation, page_guard, picked_models, png_download, usable_lab_models
 
 st.title("Reconstruction error against compression")
@@ -33,7 +33,7 @@ if lab:
 else:
     lab_rows = []
 
-from core.figures import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
+from figures.study import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
 
 st.plotly_chart(
     error_curve(rows, knee, log_y=log_y, x_axis=x_axis, lab=lab_rows),
@@ -94,7 +94,7 @@ with st.expander("All figures"):
     st.dataframe(table, hide_index=True)
 
 # Recognisability: the same levels judged by a digit classifier instead of pixel error.
-from core.rd_figures import accuracy_curve  # noqa: E402
+from figures.ratedistortion import accuracy_curve  # noqa: E402
 from ui.measures import classifier_problem, recognition_records  # noqa: E402
 
 st.subheader("Are the reconstructions still recognisable?")

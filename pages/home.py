@@ -1,16 +1,16 @@
 """Home: one digit through the study's levels, the levels with their byte cost, and a way into each view.
 
 Kept free of torch: the digit's reconstructions come from the disk cache once computed
-(`core.showcase`), so the dashboard's first paint stays quick.
+(`core.explore.showcase`), so the dashboard's first paint stays quick.
 """
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.data import load_split
+from core.data.mnist import load_split
+from core.explore.showcase import showcase
 from core.levels import N_PIXELS, STUDY_LEVELS_PCT, compression_pct, latent_bytes, latent_dim_for
-from core.showcase import showcase
 from ui.images import image_row
 from ui.navigation import pages_in
 from ui.state import set_url, url_int

@@ -3,7 +3,7 @@
 The sliders sit in an `st.fragment`: moving one reruns only that panel (encode is
 skipped, one decode, one small figure), not the whole page with its interpolation strip
 and 10,000-point map. The test codes behind the slider ranges are computed once per
-checkpoint (`core.latent`, disk-cached by weights digest).
+checkpoint (`core.explore.latent`, disk-cached by weights digest).
 """
 
 import hashlib
@@ -11,13 +11,14 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core.data import load_split
-from core.figures import level_label
-from core.lab import latent_dim_of
-from core.lab_figures import image_rows, manifold_figure
-from core.latent import code_stats, codes_of_test_digits, decode, encode, interpolate, manifold
-from core.store import model_meta
-from ui.widgets import YOUR_DIGIT_KEY, level_picker, model_card, page_guard, picked_models, usable_lab_models
+from core.checkpoints.lab import latent_dim_of
+from core.checkpoints.loaded import model_meta
+from core.data.mnist import load_split
+from core.explore.latent import code_stats, codes_of_test_digits, interpolate, manifold
+from core.models.inference import ae_decode, ae_encode
+from figures.lab import image_rows, manifold_figure
+from figures.study import level_label
+from ui.widgets import YOUR_DIGIT_KEY, level_picker, page_guard, picked_models, show_model_card, usable_lab_models
 
 #: Up to this many latent dims, every one gets a slider; above, the user picks the top k by variance.
 ALL_SLIDERS_UP_TO = 16
@@ -30,12 +31,12 @@ st.caption(
     "and an 8, and (for the 2-number model) what does the whole code space look like?"
 )
 dims = page_guard()
-# `model` is a shipped latent size or a lab model's name (core.lab); `latent_dim` is its size either way
+# `model` is a shipped latent size or a lab model's name (core.checkpoints.lab); `latent_dim` is its size either way
 model = level_picker(dims, label="Model", default=(8,), key="lx_level", multi=False, lab=usable_lab_models())
 if not picked_models([model]):
     st.stop()
 latent_dim = latent_dim_of(model)
-model_card(model, key="lx_card")
+show_model_card(model, key="lx_card")
 
 test = load_split("test")
 labels = np.asarray(test.labels)
@@ -72,7 +73,7 @@ else:
 
 def move_code(model: int | str, start: np.ndarray, start_id: str, shown: np.ndarray) -> None:
     """One slider per shown dimension, and the moved code decoded beside the start digit."""
-    code = encode(model, start[None])[0]
+    code = ae_encode(model, start[None])[0]
     prefix = f"lx_z_{model}_{start_id}_"
     if st.button("Reset the sliders to the start digit", icon=":material/restart_alt:", key="lx_reset"):
         for name in [k for k in st.session_state if str(k).startswith(prefix)]:
@@ -85,7 +86,7 @@ def move_code(model: int | str, start: np.ndarray, start_id: str, shown: np.ndar
         moved[dim] = cols[n % SLIDER_COLUMNS].slider(
             f"dim {dim}", lo, hi, float(code[dim]), step=(hi - lo) / 200 or 0.01, format="%.2f", key=f"{prefix}{dim}"
         )
-    out = decode(model, np.stack([code, moved]))
+    out = ae_decode(model, np.stack([code, moved]))
     st.plotly_chart(
         image_rows(
             [("", np.stack([start, out[0], out[1]]))],

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.lesson import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step
+from lesson.steps import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step
 from ui.presenter import for_audience, is_presenting
 from ui.state import set_url, url_choice, url_int
 from ui.widgets import lesson_step_cached, lesson_zip, page_guard, png_download

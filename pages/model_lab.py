@@ -1,14 +1,14 @@
 """Model lab: train an auto-encoder of any latent size while you watch, without blocking anything.
 
-The run lives in a background thread owned by `core.jobs` (one per model, shared by every
-browser session); this page only starts it and reads it. The reading is an `st.fragment`
+The run trains in its own worker process (`core.training.worker`), owned by `core.training.jobs` (one
+per model, shared by every browser session); this page only starts it and reads it. The reading is an `st.fragment`
 with `run_every`: only the live panel reruns (every POLL_S), not the page, so the other
 widgets (and the other pages) stay responsive. The job's key goes into the URL
 (`?job=...`), so a reloaded page finds the same run again instead of starting another.
 
 A run belongs to this browser session (an anonymous token in `st.session_state`: the app has
 no accounts), so only this session can cancel it. What it trains is a *lab model*, saved apart
-from the shipped checkpoints (`core.lab`); whoever runs the server can limit or switch off the
+from the shipped checkpoints (`core.checkpoints.lab`); whoever runs the server can limit or switch off the
 lab with AECL_LAB (README, "Deploying for a class").
 """
 
@@ -18,10 +18,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import CheckpointError
-from core.data import DataError
-from core.figures import level_label
-from core.jobs import (
+from core.checkpoints.files import CheckpointError
+from core.checkpoints.lab import LabSettingError, lab_policy
+from core.checkpoints.loaded import available_latent_dims, lab_models, model_meta
+from core.data.mnist import DataError
+from core.levels import MAX_LATENT_DIM, MIN_LATENT_DIM, latent_dim_for
+from core.training.jobs import (
     CANCELLED,
     CHARTS_EVERY_S,
     DONE,
@@ -34,11 +36,9 @@ from core.jobs import (
     job_key,
     registry,
 )
-from core.lab import LabSettingError, lab_policy
-from core.lab_figures import training_curve
-from core.levels import MAX_LATENT_DIM, MIN_LATENT_DIM, latent_dim_for
-from core.store import available_latent_dims, lab_models, model_meta
-from ui.widgets import image_strips, model_card
+from figures.lab import training_curve
+from figures.study import level_label
+from ui.widgets import image_strips, show_model_card
 
 st.title("Model lab")
 st.caption(
@@ -150,7 +150,7 @@ if shipped:
         f"Latent size {latent_dim} has a shipped model (its card is below). A run here makes a separate **lab "
         "model** of this size, listed beside it; the shipped one stays as it is for every view and every visitor."
     )
-    model_card(latent_dim, key="lab_existing")
+    show_model_card(latent_dim, key="lab_existing")
 if st.button("Start training", type="primary", key="lab_start"):
     try:
         key = job_key(latent_dim, epochs, seed, round(share / 100, 4))
@@ -210,7 +210,7 @@ def live_panel(token: str) -> None:
             "or pick it in **Reconstructions** or **Error vs compression**."
         )
         if job.model_name in lab_models():
-            model_card(job.model_name, key="lab_done")
+            show_model_card(job.model_name, key="lab_done")
         else:
             st.caption(
                 "This lab model has since been removed to make room for newer ones (the lab keeps only its newest)."

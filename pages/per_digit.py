@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.figures import level_label, per_digit_bars
-from core.metrics import INK_THRESHOLD
+from core.evaluation.metrics import INK_THRESHOLD
+from figures.study import level_label, per_digit_bars
 from ui.state import set_url, url_levels
 from ui.widgets import evaluation, level_picker, page_guard, png_download
 

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from core.codecs import LATENT_STORAGE
-from core.data import load_split
-from core.ratedistortion import closest_points, verdict
-from core.rd_figures import images_side_by_side, rate_distortion_chart
+from core.data.mnist import load_split
+from core.ratedistortion.codecs import LATENT_STORAGE
+from core.ratedistortion.records import closest_points, where_it_wins
+from figures.ratedistortion import images_side_by_side, rate_distortion_chart
 from ui.measures import point_images, rd_records
 from ui.widgets import page_guard, png_download
 
@@ -39,7 +39,7 @@ st.plotly_chart(
     key="rd_chart",
     config=png_download("rate_distortion"),
 )
-st.markdown(verdict(records))
+st.markdown(where_it_wins(records))
 st.caption(
     "8-bit codes: the per-dimension offsets and steps (2 × d float32) are counted once for the whole set of "
     "10,000 digits, so they add 8·d / 10,000 bytes per image. JPEG and PNG use Pillow's `optimize=True`, WebP "

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.figures import level_label
-from core.rd_figures import confusion_heatmap, images_side_by_side
-from core.recognition import DIGIT_NAMES, ConfusedPair, most_confused
+from core.evaluation.recognition import DIGIT_NAMES, ConfusedPair, most_confused
+from figures.ratedistortion import confusion_heatmap, images_side_by_side
+from figures.study import level_label
 from ui.measures import classifier_problem, confused_examples, confusion, original_accuracy
 from ui.widgets import evaluation, level_picker, page_guard, png_download
 

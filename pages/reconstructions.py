@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.export import figure_png
-from core.grid import digit_grid
-from core.lab import latent_dim_of
+from core.checkpoints.lab import latent_dim_of
+from core.data.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
 from core.levels import STUDY_LATENT_DIMS
-from core.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
+from figures.export import figure_png
+from figures.grid import digit_grid
 from ui.state import MAX_PARAM_LENGTH, set_url, url_choice, url_int, url_levels
 from ui.widgets import level_picker, page_guard, picked_models, png_download, reconstructions, usable_lab_models
 

@@ -4,21 +4,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.digit import InvalidImageError, prepare_digit_steps, split_digits
-from core.embedding import Placer
-from core.figures import add_placed_points, embedding_scatter, latent_code_bars, level_label
-from core.lab import latent_dim_of
-from core.store import model_meta
-from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+from core.checkpoints.lab import latent_dim_of
+from core.checkpoints.loaded import model_meta
+from core.data.user_digit import InvalidImageError, prepare_digit_steps, split_digits
+from core.explore.embedding import Placer
+from core.explore.your_digit import mnist_likeness, reconstruct_everywhere, unlike_mnist
+from figures.study import add_placed_points, embedding_scatter, latent_code_bars, level_label
 from ui.images import image_row, png_data_uri
 from ui.measures import show_classifier_readings
 from ui.widgets import (
     YOUR_DIGIT_KEY,
     level_picker,
-    model_card,
     page_guard,
     picked_models,
     png_download,
+    show_model_card,
     usable_lab_models,
 )
 
@@ -124,7 +124,7 @@ st.session_state[YOUR_DIGIT_KEY] = steps.centred  # the latent explorer can star
 lab_models = usable_lab_models()
 results = reconstruct_everywhere(steps.centred, [*dims, *lab_models])
 st.subheader("Reconstructed at every level")
-st.markdown(verdict(results))
+st.markdown(mnist_likeness(results))
 image_row(
     [(steps.centred, "your digit")]
     + [
@@ -148,12 +148,12 @@ image_row(
     size_px=140,
 )
 
-# `model` is a shipped latent size or a lab model's name (core.lab); `latent_dim` is its size either way
+# `model` is a shipped latent size or a lab model's name (core.checkpoints.lab); `latent_dim` is its size either way
 model = level_picker(dims, label="Level to inspect", default=(8,), key="digit_level", multi=False, lab=lab_models)
 if not picked_models([model]):
     st.stop()
 latent_dim = latent_dim_of(model)
-model_card(model)
+show_model_card(model)
 chosen = next(r for r in results if r.model == model)
 st.plotly_chart(
     latent_code_bars(chosen.code, latent_dim),

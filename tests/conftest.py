@@ -40,19 +40,19 @@ def data_copy(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def clear_loader_caches():
     """Per-process caches must not leak between tests that redirect folders."""
-    from core.data import load_split
-    from core.store import _load
+    from core.checkpoints.loaded import forget_loaded_models
+    from core.data.mnist import load_split
 
     load_split.cache_clear()
-    _load.cache_clear()
+    forget_loaded_models()
     yield
     load_split.cache_clear()
-    _load.cache_clear()
+    forget_loaded_models()
 
 
 @pytest.fixture(scope="session")
 def small_mnist() -> tuple[np.ndarray, np.ndarray]:
     """2,000 training and 500 test digits: enough for a loss to move in a few steps."""
-    from core.data import load_split
+    from core.data.mnist import load_split
 
     return load_split("train").images[:2000], load_split("test").images[:500]

@@ -13,7 +13,7 @@ from core.paths import REPO_ROOT
 LOOP = """
 import json, resource, sys, torch
 if sys.argv[1] == "keep":
-    from core.allocator import keep_freed_memory
+    from core.training.allocator import keep_freed_memory
     assert keep_freed_memory()
 x = torch.rand(128, 1, 28, 28)
 m = torch.nn.Sequential(torch.nn.Conv2d(1, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(64, 1, 3, padding=1))

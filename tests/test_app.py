@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.checkpoints.loaded import available_latent_dims
 from core.paths import REPO_ROOT
-from core.store import available_latent_dims
 
 TIMEOUT = 600  # a fresh clone builds every cache (PCA, evaluations, classifier readings) on first use
 
@@ -91,8 +91,8 @@ def test_error_curve_page_shows_ae_and_pca_and_toggles_log_scale():
 
 
 def test_error_curve_page_names_the_sizes_trained_on_an_earlier_network():
-    from core.card import network_of, network_text, trained_on_an_earlier_network
-    from core.model import ModelConfig
+    from core.checkpoints.card import network_of, network_text, trained_on_an_earlier_network
+    from core.models.autoencoder import ModelConfig
 
     at = run_page("pages/error_curve.py")
     earlier = trained_on_an_earlier_network(sorted(available_latent_dims()))
@@ -105,8 +105,8 @@ def test_error_curve_page_names_the_sizes_trained_on_an_earlier_network():
 
 
 def test_error_curve_page_says_the_narrow_codes_have_a_larger_network():
-    from core.card import network_text, trained_on_an_earlier_network
-    from core.model import NARROW_CODE_MAX, ModelConfig
+    from core.checkpoints.card import network_text, trained_on_an_earlier_network
+    from core.models.autoencoder import NARROW_CODE_MAX, ModelConfig
 
     at = run_page("pages/error_curve.py")
     dims = sorted(available_latent_dims())
@@ -154,7 +154,7 @@ def run_with_url(path: str, **params: str) -> AppTest:
 
 
 def test_lesson_steps_forward_and_back_and_keeps_the_step_in_the_url():
-    from core.lesson import STEP_KEYS, lesson_step
+    from lesson.steps import STEP_KEYS, lesson_step
 
     at = run_page("pages/lesson.py")
     assert at.header[0].value == lesson_step(STEP_KEYS[0]).title
@@ -167,7 +167,7 @@ def test_lesson_steps_forward_and_back_and_keeps_the_step_in_the_url():
 
 
 def test_lesson_reopens_at_the_step_in_the_url_and_presenter_mode_fixes_the_seed():
-    from core.lesson import PRESENTER_SEED, lesson_step
+    from lesson.steps import PRESENTER_SEED, lesson_step
 
     at = run_with_url("pages/lesson.py", step="reconstructions", seed="7")
     assert at.header[0].value == lesson_step("reconstructions").title

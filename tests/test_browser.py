@@ -167,7 +167,7 @@ def test_a_photo_just_under_the_size_limit_is_read_as_a_digit(browser_page, tmp_
 
 
 def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[str]:
-    from core.lesson import STEP_KEYS, lesson_step
+    from lesson.steps import STEP_KEYS, lesson_step
 
     page.goto(f"{url}/lesson{query}")
     wait_for_app(page, timeout_ms=180_000)
@@ -186,7 +186,7 @@ def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[s
 
 
 def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
-    from core.lesson import STEP_KEYS
+    from lesson.steps import STEP_KEYS
 
     url, page = browser_page
     seen = _step_through_lesson(page, url, "", "normal", lambda p: p.get_by_role("button", name="Next").first.click())
@@ -194,7 +194,7 @@ def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
 
 
 def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_keys(browser_page):
-    from core.lesson import STEP_KEYS
+    from lesson.steps import STEP_KEYS
 
     url, page = browser_page
     seen = _step_through_lesson(page, url, "?present=1", "presenter", lambda p: p.keyboard.press("ArrowRight"))
@@ -210,7 +210,7 @@ def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_key
 def _copy_checkpoints(folder: Path, dims: tuple[int, ...]) -> Path:
     import shutil
 
-    from core.checkpoints import CheckpointPaths
+    from core.checkpoints.files import CheckpointPaths
 
     folder.mkdir()
     for d in dims:

@@ -5,18 +5,19 @@ import shutil
 import numpy as np
 import pytest
 
-from core.classifier import (
-    ClassifierConfig,
-    ClassifierError,
-    accuracy,
-    classifier_paths,
-    load_classifier,
-    save_classifier,
-    train_classifier,
+from core.checkpoints.classifier import ClassifierError, classifier_paths, load_classifier, save_classifier
+from core.data.mnist import load_split
+from core.evaluation.recognition import (
+    ConfusedPair,
+    classifier_accuracy,
+    confusion,
+    most_confused,
+    pair_examples,
+    read_digit,
 )
-from core.data import load_split
+from core.models.classifier import ClassifierConfig, accuracy
 from core.paths import REPO_ROOT
-from core.recognition import ConfusedPair, classifier_accuracy, confusion, most_confused, pair_examples, read_digit
+from core.training.classifier import train_classifier
 
 
 def test_shipped_classifier_reads_at_least_99_percent_of_the_real_test_set():
@@ -46,7 +47,7 @@ def test_training_on_a_small_subset_lowers_the_loss_and_is_deterministic(small_m
 
 
 def test_classifier_does_not_show_up_as_an_autoencoder_level():
-    from core.checkpoints import list_checkpoints
+    from core.checkpoints.files import list_checkpoints
 
     assert all(isinstance(d, int) for d in list_checkpoints())
     assert (REPO_ROOT / "checkpoints" / "classifier.safetensors").is_file()

@@ -8,15 +8,15 @@ import sys
 
 import pytest
 
-from core.cpu_kernels import OPT_OUT, PINNED_ENV, cpu_has_avx2, pinned_env
 from core.paths import REPO_ROOT, checkpoint_dir
+from core.training.cpu_kernels import OPT_OUT, PINNED_ENV, cpu_has_avx2, pinned_env
 
 needs_avx2 = pytest.mark.skipif(not cpu_has_avx2(), reason="the pinning applies to x86-64 hosts with AVX2")
 
 #: Trains the default (shipped) config of one size for its first epoch and prints that epoch's mean train loss.
 FIRST_EPOCH = """
 import sys
-from core.train import TrainConfig, train
+from core.training.trainer import TrainConfig, train
 
 class FirstEpochDone(Exception):
     pass

@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from core import data
-from core.data import DataError, data_digest, load_split
+from core.data import mnist as data
+from core.data.mnist import DataError, data_digest, load_split
 
 CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
@@ -67,7 +67,7 @@ def test_cache_is_rebuilt_and_reverified_when_the_source_changes(data_copy, tmp_
 
 
 def test_a_fresh_process_loads_from_the_cache(tmp_cache):
-    code = "from core.data import load_split; s = load_split('test'); print(len(s))"
+    code = "from core.data.mnist import load_split; s = load_split('test'); print(len(s))"
     for _ in range(2):  # the first builds the cache, the second must only read it
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "10000"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from core import InvalidImageError, prepare_digit
-from core.digit import prepare_digit_steps
+from core.data.user_digit import prepare_digit_steps
 
 FONT_FILES = [
     p

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cache import cache_path, cached_arrays
+from core.storage.cache import cache_path, cached_arrays
 
 
 def _flip_middle_byte(path) -> None:
@@ -90,9 +90,9 @@ def test_damaged_data_gives_an_error_page_that_says_what_to_do(data_copy, tmp_ca
 
 KILLED_WRITER = """
 import os, signal, sys, torch
-from core.checkpoints import save_checkpoint
-from core.model import AutoEncoder
-from core.train import TrainConfig, TrainResult
+from core.checkpoints.files import save_checkpoint
+from core.models.autoencoder import AutoEncoder
+from core.training.trainer import TrainConfig, TrainResult
 
 kill_at = int(sys.argv[1])  # SIGKILL ourselves at the n-th file rename of the second save
 torch.manual_seed(0)
@@ -122,7 +122,7 @@ def test_sigkill_in_the_middle_of_saving_a_checkpoint_leaves_a_loadable_one(
     import subprocess
     import sys
 
-    from core.checkpoints import load_checkpoint
+    from core.checkpoints.files import load_checkpoint
     from core.paths import REPO_ROOT
 
     env = {**os.environ, "AECL_CHECKPOINT_DIR": str(tmp_checkpoints)}
@@ -136,7 +136,7 @@ def test_sigkill_in_the_middle_of_saving_a_checkpoint_leaves_a_loadable_one(
 
 KILLED_CACHE_WRITER = """
 import os, signal, numpy as np
-from core.cache import cached_arrays
+from core.storage.cache import cached_arrays
 
 def dying_replace(src, dst):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -164,7 +164,7 @@ def test_sigkill_while_writing_a_cache_entry_leaves_nothing_half_written(tmp_cac
 
 KILLED_RD_WRITER = """
 import os, signal
-from core.ratedistortion import rd_records
+from core.ratedistortion.records import rd_records
 
 def dying_replace(src, dst):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -184,7 +184,7 @@ def test_sigkill_while_writing_the_rate_distortion_records_then_damage_both_redo
     import sys
 
     from core.paths import REPO_ROOT
-    from core.ratedistortion import rd_records
+    from core.ratedistortion.records import rd_records
 
     env = {**os.environ, "AECL_CACHE_DIR": str(tmp_cache)}
     proc = subprocess.run([sys.executable, "-c", KILLED_RD_WRITER], cwd=REPO_ROOT, env=env, timeout=300)
@@ -200,7 +200,7 @@ def test_sigkill_while_writing_the_rate_distortion_records_then_damage_both_redo
 
 KILLED_SERVER = """
 import time
-from core.jobs import JobRegistry, job_key
+from core.training.jobs import JobRegistry, job_key
 
 job = JobRegistry().submit(job_key(6, 5, train_fraction=0.2))
 while not job.state().epoch:

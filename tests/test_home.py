@@ -7,12 +7,12 @@ import sys
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core.data import load_split
-from core.evaluate import ae_reconstruct
+from core.data.mnist import load_split
+from core.evaluation.metrics import per_image_mse
+from core.explore.showcase import showcase
 from core.levels import STUDY_LATENT_DIMS
-from core.metrics import per_image_mse
+from core.models.inference import ae_reconstruct
 from core.paths import REPO_ROOT
-from core.showcase import showcase
 
 CAPTION = re.compile(r"figcaption[^>]*>([^<]*)</figcaption>")
 
@@ -43,7 +43,7 @@ def test_showcase_reconstructs_the_digit_at_each_study_level_with_its_real_error
 def test_a_shown_digit_is_shown_again_without_importing_torch():
     """The home page's first paint must not wait for torch: once computed, a digit comes from the disk cache."""
     showcase(5)
-    probe = "import sys; from core.showcase import showcase; showcase(5); print('torch' in sys.modules)"
+    probe = "import sys; from core.explore.showcase import showcase; showcase(5); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoints import list_checkpoints, load_checkpoint, read_meta
-from core.cpu_kernels import PINNED_ENV, cpu_has_avx2
-from core.jobs import (
+from core.checkpoints.files import list_checkpoints, load_checkpoint, read_meta
+from core.checkpoints.lab import list_lab_models
+from core.training.cpu_kernels import PINNED_ENV, cpu_has_avx2
+from core.training.jobs import (
     CANCELLED,
     DONE,
     MAX_EPOCHS,
@@ -22,7 +23,6 @@ from core.jobs import (
     full_epoch_seconds,
     job_key,
 )
-from core.lab import list_lab_models
 
 TINY = 0.005  # 300 training digits: one epoch is a few batches
 

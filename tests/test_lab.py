@@ -13,12 +13,12 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import CheckpointMissingError, list_checkpoints, load_checkpoint
-from core.figures import level_label
-from core.jobs import DONE, JobRegistry, JobRequestError, LabDisabledError, NotYourRunError, job_key, registry
-from core.lab import LabPolicy, LabSettingError, lab_policy, latent_dim_of, list_lab_models, prune_lab
+from core.checkpoints.files import CheckpointMissingError, list_checkpoints, load_checkpoint
+from core.checkpoints.lab import LabPolicy, LabSettingError, lab_policy, latent_dim_of, list_lab_models, prune_lab
+from core.checkpoints.loaded import load_model_and_meta, model_meta
 from core.paths import REPO_ROOT
-from core.store import load_model_and_meta, model_meta
+from core.training.jobs import DONE, JobRegistry, JobRequestError, LabDisabledError, NotYourRunError, job_key, registry
+from figures.study import level_label
 from tests.test_your_digit_page import digit_png, image_captions
 
 LAB = str(REPO_ROOT / "pages" / "model_lab.py")
@@ -234,9 +234,9 @@ def test_the_disk_cap_removes_the_oldest_lab_model_and_its_viewer_keeps_it(shipp
 
 KILLED_LAB_WRITER = """
 import os, signal, sys, torch
-from core.checkpoints import save_checkpoint
-from core.model import AutoEncoder
-from core.train import TrainConfig, TrainResult
+from core.checkpoints.files import save_checkpoint
+from core.models.autoencoder import AutoEncoder
+from core.training.trainer import TrainConfig, TrainResult
 
 kill_at = int(sys.argv[1])  # SIGKILL ourselves at the n-th file rename of the lab save
 real_replace, calls = os.replace, []

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import list_checkpoints, load_checkpoint
-from core.figures import level_label
-from core.jobs import registry
+from core.checkpoints.files import list_checkpoints, load_checkpoint
 from core.paths import REPO_ROOT
+from core.training.jobs import registry
+from figures.study import level_label
 from ui.widgets import YOUR_DIGIT_KEY
 
 LAB = str(REPO_ROOT / "pages" / "model_lab.py")

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from core.card import model_card
-from core.checkpoints import read_meta
-from core.data import load_split
-from core.evaluate import ae_reconstruct
-from core.latent import code_stats, codes_of_test_digits, decode, encode, interpolate, manifold
+from core.checkpoints.card import model_card
+from core.checkpoints.files import read_meta
+from core.data.mnist import load_split
+from core.explore.latent import code_stats, codes_of_test_digits, interpolate, manifold
 from core.levels import latent_bytes
+from core.models.inference import ae_decode, ae_encode, ae_reconstruct
 
 
 @pytest.fixture(scope="module")
@@ -17,13 +17,13 @@ def digits() -> np.ndarray:
 
 
 def test_decoding_a_code_moved_along_one_dimension_changes_the_digit(digits):
-    code = encode(8, digits[:1])[0]
+    code = ae_encode(8, digits[:1])[0]
     stats = code_stats(8)
     moved = code.copy()
     moved[3] = stats.high[3] if code[3] < stats.mean[3] else stats.low[3]
-    a, b = decode(8, np.stack([code, moved]))
+    a, b = ae_decode(8, np.stack([code, moved]))
     assert np.abs(a - b).mean() > 0.01
-    np.testing.assert_allclose(decode(8, code)[0], a, atol=1e-6)  # the unmoved code gives the same digit
+    np.testing.assert_allclose(ae_decode(8, code)[0], a, atol=1e-6)  # the unmoved code gives the same digit
 
 
 def test_interpolation_endpoints_are_the_two_reconstructions(digits):
@@ -49,7 +49,7 @@ def test_code_statistics_rank_dimensions_by_the_spread_of_the_test_codes():
 def test_the_latent_plane_is_drawn_only_for_a_2d_model():
     xs, ys, grid = manifold(2, n=6)
     assert grid.shape == (6, 6, 28, 28) and xs[0] < xs[-1] and ys[0] < ys[-1]
-    np.testing.assert_allclose(grid[2, 4], decode(2, np.array([xs[4], ys[2]]))[0], atol=1e-6)
+    np.testing.assert_allclose(grid[2, 4], ae_decode(2, np.array([xs[4], ys[2]]))[0], atol=1e-6)
     with pytest.raises(ValueError, match="2-dimensional"):
         manifold(8)
 
@@ -68,8 +68,8 @@ def test_model_card_reads_the_sidecar_and_counts_bytes_per_image():
 
 
 def test_the_network_line_tells_the_earlier_recipe_from_todays():
-    from core.card import network_text
-    from core.model import ModelConfig
+    from core.checkpoints.card import network_text
+    from core.models.autoencoder import ModelConfig
 
     today = network_text(ModelConfig(latent_dim=39))
     narrow = network_text(ModelConfig(latent_dim=8))
@@ -81,10 +81,10 @@ def test_the_network_line_tells_the_earlier_recipe_from_todays():
 
 def test_sizes_trained_on_an_earlier_network_are_told_apart(small_mnist, tmp_checkpoints):
     """The error curve flags them: a step between neighbouring points may be the network, not the size."""
-    from core.card import network_of, trained_on_an_earlier_network
-    from core.checkpoints import save_checkpoint
-    from core.model import ModelConfig
-    from core.train import TrainConfig, train
+    from core.checkpoints.card import network_of, trained_on_an_earlier_network
+    from core.checkpoints.files import save_checkpoint
+    from core.models.autoencoder import ModelConfig
+    from core.training.trainer import TrainConfig, train
 
     legacy = ModelConfig(latent_dim=3, channels=(32, 64), activation="relu", res_blocks=0)
     for config in (TrainConfig(latent_dim=3, epochs=1, model=legacy), TrainConfig(latent_dim=6, epochs=1)):

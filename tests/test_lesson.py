@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.anatomy import stages
-from core.curve import curve_records, knee_of_records
-from core.evaluate import evaluate
-from core.export import figure_png
-from core.grid import digit_grid
-from core.lesson import STEP_KEYS, lesson_bundle, lesson_step
+from core.data.samples import random_indices
+from core.evaluation.evaluate import evaluate
+from core.evaluation.knee import curve_records, knee_of_records
 from core.levels import N_PIXELS, STUDY_LATENT_DIMS
-from core.model import AutoEncoder, ModelConfig
-from core.samples import random_indices
+from core.models.anatomy import stages
+from core.models.autoencoder import AutoEncoder, ModelConfig
+from figures.export import figure_png
+from figures.grid import digit_grid
+from lesson.steps import STEP_KEYS, lesson_bundle, lesson_step
 
 
 @pytest.mark.parametrize("latent_dim,hidden", [(8, None), (392, None), (20, 0)])
@@ -66,7 +66,7 @@ def test_levels_and_autoencoder_steps_count_bytes_and_parameters():
     assert levels.facts["biggest_float32_bytes"] == 392 * 4
     assert "1,568 bytes" in levels.text
     ae = lesson_step("autoencoder")
-    from core.store import load_model
+    from core.checkpoints.loaded import load_model
 
     assert ae.facts["parameters"] == load_model(8).n_parameters()
     assert f"{ae.facts['parameters']:,}" in ae.text
@@ -99,7 +99,7 @@ def test_exported_grid_shows_the_digits_pixels():
 
 
 def test_confusions_step_quotes_the_classifier_on_the_reconstructions():
-    from core.recognition import ORIGINAL, classifier_accuracy, confusion, most_confused
+    from core.evaluation.recognition import ORIGINAL, classifier_accuracy, confusion, most_confused
 
     step = lesson_step("confusions")
     matrix = confusion("ae", 8)

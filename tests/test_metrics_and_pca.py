@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from core.metrics import (
+from core.evaluation.metrics import (
     ink_normalised_error,
     ink_pixels,
     mean_ci,
@@ -56,8 +56,8 @@ def test_per_digit_groups_by_label_and_wider_spread_gives_wider_intervals():
 def test_pca_matches_sklearn_fit_at_the_same_size():
     from sklearn.decomposition import PCA
 
-    from core.data import load_split
-    from core.pca import pca_basis
+    from core.data.mnist import load_split
+    from core.models.pca import pca_basis
 
     basis = pca_basis()
     x_train = load_split("train").float_images().reshape(-1, 784)

@@ -6,19 +6,19 @@ import math
 import numpy as np
 import pytest
 
-from core.codecs import IMAGE_CODECS, decode_image, encode_image, quantise, roundtrip_images, store_codes
-from core.data import load_split
-from core.metrics import per_image_mse
-from core.ratedistortion import (
+from core.checkpoints.loaded import available_latent_dims
+from core.data.mnist import load_split
+from core.evaluation.metrics import per_image_mse
+from core.ratedistortion.codecs import IMAGE_CODECS, decode_image, encode_image, quantise, roundtrip_images, store_codes
+from core.ratedistortion.records import (
     bytes_to_reach,
     closest_points,
     frontier,
     rd_records,
     reconstruct_point,
     set_codes,
-    verdict,
+    where_it_wins,
 )
-from core.store import available_latent_dims
 
 N = 300  # the first 300 test digits: every method, a few seconds
 
@@ -113,7 +113,7 @@ def test_reading_the_records_budget_frontier_and_verdict(records):
     assert all(a["mse"] > b["mse"] for a, b in itertools.pairwise(front))
     reach = bytes_to_reach(records, 0.01)
     assert reach["raw"]["bytes_per_image"] == 784 and reach["AE 8-bit"]["params"]["latent_dim"] <= 32
-    text = verdict(records)
+    text = where_it_wins(records)
     assert "auto-encoder wins" in text and "MSE ≤ 0.01" in text
 
 
@@ -129,7 +129,7 @@ def test_records_come_from_the_disk_cache_the_second_time(records):
 def test_cli_prints_the_records_as_one_json_list(records, capsys):
     import json
 
-    from core.ratedistortion import main
+    from core.ratedistortion.records import main
 
     assert main(["--json", "--n-images", str(N)]) == 0
     assert json.loads(capsys.readouterr().out) == records

@@ -6,11 +6,11 @@ import math
 import pytest
 
 from bench.targets import BASELINE_MSE, TARGET_MSE
-from core.checkpoints import read_meta
-from core.data import data_digest
-from core.evaluate import evaluate
+from core.checkpoints.files import read_meta
+from core.checkpoints.loaded import available_latent_dims, load_model
+from core.data.mnist import data_digest
+from core.evaluation.evaluate import evaluate
 from core.levels import SHIPPED_LATENT_DIMS, STUDY_LATENT_DIMS
-from core.store import available_latent_dims, load_model
 
 
 def test_every_shipped_size_has_a_checkpoint():
@@ -46,8 +46,8 @@ def test_ae_beats_pca_at_every_study_level(latent_dim):
 def test_ae_beats_unclipped_pca_at_392_dims():
     """The core issue's PCA figure (0.00030) is unclipped; our dashboard's PCA is clipped, hence stronger."""
 
-    from core.data import load_split
-    from core.pca import pca_basis
+    from core.data.mnist import load_split
+    from core.models.pca import pca_basis
 
     x = load_split("test").float_images().reshape(-1, 784)
     basis = pca_basis()
@@ -59,7 +59,7 @@ def test_ae_beats_unclipped_pca_at_392_dims():
 
 def test_evaluate_cli_prints_one_record_per_method_and_size(capsys):
 
-    from core.evaluate import main
+    from core.evaluation.report import main
 
     assert main(["--json"]) == 0
     records = json.loads(capsys.readouterr().out)
@@ -75,7 +75,7 @@ def test_evaluate_cli_prints_one_record_per_method_and_size(capsys):
 
 
 def test_evaluate_cli_table_names_both_methods(capsys):
-    from core.evaluate import main
+    from core.evaluation.report import main
 
     assert main(["--latent-dim", "8"]) == 0
     out = capsys.readouterr().out

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.card import model_card
-from core.checkpoints import (
+from core.checkpoints.card import model_card
+from core.checkpoints.files import (
     CheckpointError,
     CheckpointMissingError,
     CheckpointPaths,
@@ -17,9 +17,9 @@ from core.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
-from core.model import AutoEncoder, ModelConfig
+from core.models.autoencoder import AutoEncoder, ModelConfig
 from core.paths import REPO_ROOT
-from core.train import TrainConfig, TrainingCancelled, mean_mse, one_cycle, train
+from core.training.trainer import TrainConfig, TrainingCancelled, mean_mse, one_cycle, train
 
 
 def tiny_config(latent_dim=8, **kw) -> TrainConfig:
@@ -37,7 +37,7 @@ def test_model_maps_digits_to_a_latent_of_the_requested_size_and_back():
 
 
 def test_narrow_codes_get_bottleneck_blocks_and_one_at_14x14_and_wider_codes_do_not():
-    from core.model import NARROW_CODE_MAX, Residual
+    from core.models.autoencoder import NARROW_CODE_MAX, Residual
 
     def residual_map_sizes(latent_dim: int) -> list[tuple[int, int, int]]:
         """(channels, height, width) of every residual block's input, found by running a digit through."""
@@ -263,9 +263,9 @@ def test_missing_or_broken_json_raises_our_error(trained, tmp_checkpoints):
 
 WRITER = """
 import sys, torch
-from core.checkpoints import save_checkpoint
-from core.model import AutoEncoder
-from core.train import TrainConfig, TrainResult
+from core.checkpoints.files import save_checkpoint
+from core.models.autoencoder import AutoEncoder
+from core.training.trainer import TrainConfig, TrainResult
 seed = int(sys.argv[1])
 torch.manual_seed(seed)
 config = TrainConfig(latent_dim=5, epochs=1, seed=seed)
@@ -294,7 +294,7 @@ def test_two_concurrent_writers_leave_one_valid_checkpoint(tmp_checkpoints):
 
 
 def test_training_cli_trains_a_quick_model_and_saves_it(tmp_checkpoints, capsys):
-    from core.train import main
+    from core.training.trainer import main
 
     assert main(["--level", "99", "--epochs", "1", "--train-fraction", "0.02"]) == 0
     out = capsys.readouterr().out
@@ -304,7 +304,7 @@ def test_training_cli_trains_a_quick_model_and_saves_it(tmp_checkpoints, capsys)
 
 
 def test_training_cli_refuses_bad_sizes(capsys):
-    from core.train import main
+    from core.training.trainer import main
 
     assert main(["--latent-dim", "0"]) == 2
     assert "latent size must be between 1 and 784" in capsys.readouterr().err

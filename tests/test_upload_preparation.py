@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.classifier import classify
-from core.data import load_split
-from core.digit import InvalidImageError, prepare_digit, prepare_digit_steps, split_digits
+from core.checkpoints.classifier import classify
+from core.data.mnist import load_split
+from core.data.user_digit import InvalidImageError, prepare_digit, prepare_digit_steps, split_digits
 from tests.test_digit import assert_mnist_like, centre_of_mass, ink_box
 
 

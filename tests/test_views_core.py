@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from core.curve import find_knee
-from core.embedding import overlap_score
-from core.samples import parse_indices, per_class_indices, random_indices
+from core.data.samples import parse_indices, per_class_indices, random_indices
+from core.evaluation.knee import find_knee
+from core.explore.embedding import overlap_score
 
 
 def test_knee_is_where_a_flat_curve_turns_steep():
@@ -40,7 +40,7 @@ def test_digit_selection_modes():
     a, b = random_indices(10, seed=3), random_indices(10, seed=3)
     assert np.array_equal(a, b) and len(set(a.tolist())) == 10
     assert not np.array_equal(a, random_indices(10, seed=4))
-    from core.data import load_split
+    from core.data.mnist import load_split
 
     labels = load_split("test").labels[per_class_indices(2, seed=0)]
     assert labels.tolist() == [d for d in range(10) for _ in range(2)]
@@ -59,7 +59,7 @@ def test_bad_typed_indices_get_a_message(text):
 
 def test_a_reconstruction_on_top_of_its_original_leaves_both_visible():
     """A good reconstruction lands on its original: it must be drawn over it, smaller, and the original see-through."""
-    from core.figures import embedding_scatter
+    from figures.study import embedding_scatter
 
     xy = np.zeros((4, 2))  # every point in one spot
     source, labels = np.array([0, 0, 1, 1]), np.array([3, 5, 3, 5])
@@ -74,7 +74,7 @@ def test_a_reconstruction_on_top_of_its_original_leaves_both_visible():
 
 
 def test_log_axis_ticks_are_written_out_and_enclose_the_values():
-    from core.figures import log_ticks
+    from figures.study import log_ticks
 
     ticks = log_ticks([0.00023, 0.011, None, 0.0, 0.04])  # None and 0 have no place on a log axis
     assert ticks["ticktext"] == ["0.0002", "0.0005", "0.001", "0.002", "0.005", "0.01", "0.02", "0.05"]

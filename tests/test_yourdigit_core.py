@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from core.data import load_split
-from core.embedding import Placer
-from core.store import available_latent_dims
-from core.yourdigit import reconstruct_everywhere, unlike_mnist, verdict
+from core.checkpoints.loaded import available_latent_dims
+from core.data.mnist import load_split
+from core.explore.embedding import Placer
+from core.explore.your_digit import mnist_likeness, reconstruct_everywhere, unlike_mnist
 
 
 def test_a_real_test_digit_is_reconstructed_everywhere_and_looks_like_mnist():
@@ -15,13 +15,13 @@ def test_a_real_test_digit_is_reconstructed_everywhere_and_looks_like_mnist():
     results = reconstruct_everywhere(digit, dims)
     assert [r.latent_dim for r in results] == dims
     assert all(r.reconstruction.shape == (28, 28) and r.code.shape == (r.latent_dim,) for r in results)
-    assert not unlike_mnist(results) and "Looks like an MNIST digit" in verdict(results)
+    assert not unlike_mnist(results) and "Looks like an MNIST digit" in mnist_likeness(results)
 
 
 def test_noise_is_flagged_as_unlike_mnist():
     noise = np.random.default_rng(0).random((28, 28)).astype(np.float32)
     results = reconstruct_everywhere(noise, available_latent_dims())
-    assert unlike_mnist(results) and "doesn't look like an MNIST digit" in verdict(results)
+    assert unlike_mnist(results) and "doesn't look like an MNIST digit" in mnist_likeness(results)
 
 
 @pytest.mark.parametrize("method", ["t-SNE", "PCA"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import read_meta
+from core.checkpoints.files import read_meta
 
 
 def _ae_digests(dims: list[int]) -> tuple[str, ...]:
@@ -24,14 +24,14 @@ def _ae_digests(dims: list[int]) -> tuple[str, ...]:
 
 def classifier_digest() -> str:
     """The shipped classifier's weights digest; ClassifierError if it is missing or unreadable."""
-    from core.classifier import read_classifier_meta
+    from core.checkpoints.classifier import read_classifier_meta
 
     return read_classifier_meta()["weights_sha256"]
 
 
 def classifier_problem() -> str | None:
     """None when the classifier loads; otherwise a message for the page (never a traceback)."""
-    from core.classifier import ClassifierError, load_classifier
+    from core.checkpoints.classifier import ClassifierError, load_classifier
 
     try:
         load_classifier()
@@ -42,7 +42,7 @@ def classifier_problem() -> str | None:
 
 @st.cache_data(show_spinner=False)
 def _rd_records(dims: tuple[int, ...], digests: tuple[str, ...]) -> list[dict]:
-    from core.ratedistortion import rd_records
+    from core.ratedistortion.records import rd_records
 
     return rd_records(list(dims))
 
@@ -53,7 +53,7 @@ def rd_records(dims: list[int]) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _point_images(record_key: str, record: dict, indices: tuple[int, ...]) -> np.ndarray:
-    from core.ratedistortion import reconstruct_point
+    from core.ratedistortion.records import reconstruct_point
 
     return reconstruct_point(record, list(indices))
 
@@ -68,7 +68,7 @@ def point_images(record: dict, indices: list[int]) -> np.ndarray:
 
 @st.cache_data(show_spinner=False)
 def _recognition_records(dims: tuple[int, ...], digests: tuple[str, ...], clf: str) -> list[dict]:
-    from core.recognition import recognition_records
+    from core.evaluation.recognition import recognition_records
 
     return recognition_records(list(dims))
 
@@ -79,7 +79,7 @@ def recognition_records(dims: list[int]) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _confusion(method: str, latent_dim: int, digest: str, clf: str) -> np.ndarray:
-    from core.recognition import confusion
+    from core.evaluation.recognition import confusion
 
     return confusion(method, latent_dim)
 
@@ -92,9 +92,9 @@ def confusion(method: str, latent_dim: int) -> np.ndarray:
 def _confused_examples(
     method: str, latent_dim: int, true: int, read_as: int, n: int, digest: str, clf: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    from core.data import load_split
-    from core.evaluate import reconstruct
-    from core.recognition import pair_examples
+    from core.data.mnist import load_split
+    from core.evaluation.evaluate import reconstruct
+    from core.evaluation.recognition import pair_examples
 
     originals = load_split("test").float_images(pair_examples(method, latent_dim, true, read_as, n))
     return originals, reconstruct(method, latent_dim, originals)
@@ -108,7 +108,7 @@ def confused_examples(method: str, latent_dim: int, true: int, read_as: int, n: 
 
 @st.cache_data(show_spinner=False)
 def _original_accuracy(clf: str) -> float:
-    from core.recognition import ORIGINAL, classifier_accuracy
+    from core.evaluation.recognition import ORIGINAL, classifier_accuracy
 
     return classifier_accuracy(ORIGINAL)
 
@@ -120,8 +120,8 @@ def original_accuracy() -> float:
 
 def show_classifier_readings(digit: np.ndarray, results: list) -> None:
     """One line under a digit's reconstructions: what the classifier reads in the digit and in each level's."""
-    from core.figures import level_label
-    from core.recognition import read_digits
+    from core.evaluation.recognition import read_digits
+    from figures.study import level_label
 
     problem = classifier_problem()
     if problem:
@@ -134,5 +134,6 @@ def show_classifier_readings(digit: np.ndarray, results: list) -> None:
         flag = "" if rd == d else " ⚠"
         parts.append(f"{level_label(r.model)} → **{rd}** ({rp:.0%}){flag}")
     st.markdown(
-        "**The classifier reads:** " + " · ".join(parts), help="a small CNN trained on MNIST (core/classifier.py)"
+        "**The classifier reads:** " + " · ".join(parts),
+        help="a small CNN trained on MNIST (core/models/classifier.py)",
     )

@@ -18,8 +18,8 @@ START_DELAY_S = 5.0  # let the first page paint and settle before the warm-up co
 
 def _warm() -> None:
     time.sleep(START_DELAY_S)
-    from core.data import DataError, load_split
-    from core.store import available_latent_dims, load_model
+    from core.checkpoints.loaded import available_latent_dims, load_model
+    from core.data.mnist import DataError, load_split
 
     try:
         load_split("test")

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.checkpoints import CheckpointError, read_meta
-from core.data import DataError
-from core.figures import level_label
-from core.lab import latent_dim_of
+from core.checkpoints.files import CheckpointError, read_meta
+from core.checkpoints.lab import latent_dim_of
+from core.checkpoints.loaded import available_latent_dims, lab_models, model_meta
+from core.data.mnist import DataError
 from core.levels import STUDY_LATENT_DIMS
-from core.store import available_latent_dims, lab_models, model_meta
+from figures.study import level_label
 from ui.images import png_data_uri
 
 
@@ -29,7 +29,7 @@ def png_download(filename: str) -> dict:
 
 @st.cache_resource(show_spinner=False)
 def cached_model(latent_dim: int, weights_sha256: str):
-    from core.store import load_model
+    from core.checkpoints.loaded import load_model
 
     return load_model(latent_dim)
 
@@ -48,7 +48,7 @@ def usable_latent_dims() -> tuple[list[int], list[str]]:
 
 @st.cache_data(show_spinner=False)
 def _cached_curve_records(latent_dims: tuple[int, ...], weights_sha256s: tuple[str, ...]) -> list[dict]:
-    from core.curve import curve_records
+    from core.evaluation.knee import curve_records
 
     return curve_records(list(latent_dims))
 
@@ -60,7 +60,7 @@ def cached_curve_records(latent_dims: tuple[int, ...]) -> list[dict]:
 
 @st.cache_data(show_spinner=False)
 def cached_evaluation(method: str, latent_dim: int, weights_sha256: str):
-    from core.evaluate import evaluate
+    from core.evaluation.evaluate import evaluate
 
     return evaluate(method, latent_dim)
 
@@ -71,8 +71,8 @@ def evaluation(method: str, latent_dim: int | str):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_reconstructions(latent_dim: int, weights_sha256: str, indices: tuple[int, ...]) -> np.ndarray:
-    from core.data import load_split
-    from core.evaluate import ae_reconstruct
+    from core.data.mnist import load_split
+    from core.models.inference import ae_reconstruct
 
     return ae_reconstruct(latent_dim, load_split("test").float_images(list(indices)))
 
@@ -85,7 +85,7 @@ def reconstructions(latent_dim: int | str, indices) -> np.ndarray:
 def page_guard() -> list[int]:
     """Stop the page with a clear message if data or checkpoints are unusable; else the usable sizes."""
     try:
-        from core.data import load_split
+        from core.data.mnist import load_split
 
         load_split("test")
     except DataError as exc:
@@ -104,15 +104,16 @@ def page_guard() -> list[int]:
 
 
 def usable_lab_models() -> list[str]:
-    """The lab models on this server (`core.lab`), to offer beside the shipped ones. Listed, not loaded: the one
-    picked is loaded by `picked_models`."""
+    """The lab models on this server (`core.checkpoints.lab`), to offer beside the shipped ones.
+
+    Listed, not loaded: the one picked is loaded by `picked_models`."""
     return lab_models()
 
 
 def picked_models(refs: list[int | str]) -> list[int | str]:
     """The picked models that load; a lab model that can't (removed by the disk cap since it was listed, or
     damaged) is dropped with a message instead of a traceback further down the page."""
-    from core.store import load_model
+    from core.checkpoints.loaded import load_model
 
     kept = []
     for ref in refs:
@@ -157,7 +158,7 @@ def level_picker(
 @st.cache_data(show_spinner=False, max_entries=4)
 def lesson_zip(seed: int) -> bytes:
     """Every lesson figure as PNG plus the text, zipped (built on demand, once per seed)."""
-    from core.lesson import lesson_bundle
+    from lesson.steps import lesson_bundle
 
     return lesson_bundle(seed)
 
@@ -175,7 +176,7 @@ def checkpoints_fingerprint() -> tuple[tuple[int, str], ...]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cached_lesson_step(key: str, seed: int, fingerprint: tuple):
-    from core.lesson import lesson_step
+    from lesson.steps import lesson_step
 
     return lesson_step(key, seed)
 
@@ -194,7 +195,7 @@ def image_strips(rows: list[tuple[str, np.ndarray]], column_titles: list[str], c
     """
     from html import escape
 
-    from core.lab_figures import GAP, SIDE, tile_row
+    from figures.lab import GAP, SIDE, tile_row
 
     gap_px = cell_px * GAP / SIDE
     head = "".join(f'<span style="flex:0 0 {cell_px}px;text-align:center">{escape(t)}</span>' for t in column_titles)
@@ -225,13 +226,13 @@ def _bytes_if_there(path) -> bytes:
     return path.read_bytes() if path.is_file() else b""  # a lab model removed by the disk cap since: nothing
 
 
-def model_card(latent_dim: int | str, expanded: bool = False, key: str = "card") -> None:
+def show_model_card(latent_dim: int | str, expanded: bool = False, key: str = "card") -> None:
     """The chosen checkpoint's card (dims, size, bytes, training, test MSE; for a lab model, who trained it and
     when) and its two files to download.
 
     `key` tells two cards on one page apart (their download buttons are widgets)."""
-    from core.card import model_card as card_rows
-    from core.checkpoints import model_paths
+    from core.checkpoints.card import model_card as card_rows
+    from core.checkpoints.files import model_paths
 
     with st.expander(f"Model card · {level_label(latent_dim)}", expanded=expanded, icon=":material/badge:"):
         try:

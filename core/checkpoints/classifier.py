@@ -1,0 +1,122 @@
+"""The digit classifier's checkpoint: `checkpoints/classifier.safetensors` + `classifier.json`.
+
+Written by the same locked, atomic code as the auto-encoders (`core.checkpoints.files.write_pair`),
+loaded once per weights digest, and a clear `ClassifierError` (with the command that rebuilds it)
+when it is missing or damaged.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.checkpoints.files import (
+    CheckpointError,
+    CheckpointMissingError,
+    CheckpointPaths,
+    library_versions,
+    load_weights_into,
+    read_weights,
+    write_pair,
+)
+from core.data.mnist import data_digest
+from core.models.classifier import ClassifierConfig, DigitClassifier, probabilities
+from core.models.torch_thread import on_torch_thread
+from core.paths import checkpoint_dir
+
+NAME = "classifier"
+TRAIN_COMMAND = "python -m core.classifier --train  (or: make classifier)"
+
+
+class ClassifierError(CheckpointError):
+    """The classifier checkpoint is missing or unusable; the message says how to rebuild it."""
+
+
+def classifier_paths(folder: Path | None = None) -> CheckpointPaths:
+    folder = folder or checkpoint_dir()
+    return CheckpointPaths(folder / f"{NAME}.safetensors", folder / f"{NAME}.json")
+
+
+def save_classifier(result, folder: Path | None = None) -> dict:
+    """Write the checkpoint pair; returns its metadata (config, metrics, digests, wall time)."""
+    meta = {
+        "format_version": 1,
+        "name": NAME,
+        "config": result.config.to_dict(),
+        "history": result.history,
+        "metrics": {"test_accuracy": result.history[-1]["test_accuracy"] if result.history else None},
+        "n_parameters": sum(p.numel() for p in result.model.parameters()),
+        "data_digest": data_digest(),
+        "wall_time_s": result.wall_time_s,
+        "cpu_time_s": result.cpu_time_s,
+        "device": "cpu",
+        "torch_threads": torch.get_num_threads(),
+        "versions": library_versions(),
+    }
+    return write_pair(classifier_paths(folder), result.model, meta, "aecl-classifier")
+
+
+def read_classifier_meta(folder: Path | None = None) -> dict:
+    """The classifier's JSON sidecar, checked; ClassifierError if missing or unreadable."""
+    import json
+
+    paths = classifier_paths(folder)
+    if not paths.meta.is_file():
+        raise ClassifierError(
+            f"No digit classifier in {paths.meta.parent} ({paths.meta.name} is missing). Train it with: {TRAIN_COMMAND}"
+        )
+    try:
+        meta = json.loads(paths.meta.read_text())
+        ClassifierConfig.from_dict(meta["config"])
+        meta["weights_sha256"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ClassifierError(
+            f"The classifier's metadata {paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). "
+            f"Retrain it with: {TRAIN_COMMAND}"
+        ) from exc
+    return meta
+
+
+@lru_cache(maxsize=4)
+def _load(weights_sha256: str, folder: Path) -> tuple[DigitClassifier, dict]:
+    from core.storage.atomic import locked
+
+    paths = classifier_paths(folder)
+    hint = f"Retrain it with: {TRAIN_COMMAND}"
+    try:
+        with locked(paths.weights):
+            meta = read_classifier_meta(folder)
+            state = read_weights(paths, meta, hint)
+        model = DigitClassifier(ClassifierConfig.from_dict(meta["config"]))
+        load_weights_into(model, state, paths.weights.name, hint)
+    except ClassifierError:
+        raise
+    except CheckpointMissingError as exc:
+        raise ClassifierError(str(exc)) from exc
+    except CheckpointError as exc:
+        raise ClassifierError(f"The digit classifier can't be used: {exc}") from exc
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, meta
+
+
+def load_classifier() -> tuple[DigitClassifier, dict]:
+    """The shipped classifier (eval mode, CPU, shared) and its metadata; ClassifierError if unusable.
+
+    Loaded once per weights digest: a retrained classifier is picked up without a restart.
+    """
+    folder = checkpoint_dir()
+    model, meta = _load(read_classifier_meta(folder)["weights_sha256"], folder)
+    if meta["weights_sha256"] != read_classifier_meta(folder)["weights_sha256"]:  # replaced meanwhile
+        _load.cache_clear()
+        return load_classifier()
+    return model, meta
+
+
+@on_torch_thread
+def classify(images: np.ndarray) -> np.ndarray:
+    """Class probabilities (N, 10) from the shipped classifier."""
+    return probabilities(load_classifier()[0], images)

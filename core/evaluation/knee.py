@@ -1,0 +1,57 @@
+"""The error-vs-compression curve, and where it turns steep.
+
+The knee. Error grows slowly as compression rises, then climbs steeply near 99 %. We
+find the turn with the Kneedle algorithm (`kneed`) on log10(MSE) against compression %:
+the point of a convex increasing curve farthest below the straight line joining its
+ends. The log scale matters: on a linear scale the last point dominates and the knee is
+always the second-to-last point; in log terms we find where the *relative* growth
+takes off. The knee is taken on the AE points only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.checkpoints.loaded import available_latent_dims
+from core.evaluation.evaluate import evaluate
+from core.levels import compression_pct, latent_bytes
+
+
+def curve_records(latent_dims: list[int] | None = None) -> list[dict]:
+    """One row per (method, latent size): AE from its checkpoint, PCA of the same size."""
+    dims = available_latent_dims() if latent_dims is None else latent_dims
+    rows = []
+    for d in dims:
+        for method in ("ae", "pca"):
+            rec = evaluate(method, d).record()
+            rec["bytes_float16"] = latent_bytes(d, "float16")
+            rec["bytes_uint8"] = latent_bytes(d, "uint8")
+            rows.append(rec)
+    return rows
+
+
+def find_knee(compression: np.ndarray, mse: np.ndarray) -> float | None:
+    """Compression % where log-MSE starts to climb steeply; None with fewer than 3 points."""
+    from kneed import KneeLocator
+
+    x, y = np.asarray(compression, float), np.asarray(mse, float)
+    if len(x) < 3:
+        return None
+    order = np.argsort(x)
+    x, y = x[order], np.log10(y[order])
+    knee = KneeLocator(x, y, curve="convex", direction="increasing").knee
+    return None if knee is None else float(knee)
+
+
+def knee_of_records(rows: list[dict], method: str = "ae") -> float | None:
+    pts = [(r["compression_pct"], r["mse"]) for r in rows if r["method"] == method]
+    if not pts:
+        return None
+    x, y = zip(*pts, strict=True)
+    return find_knee(np.array(x), np.array(y))
+
+
+def knee_latent_dim(knee_pct: float | None) -> int | None:
+    if knee_pct is None:
+        return None
+    return min(available_latent_dims(), key=lambda d: abs(compression_pct(d) - knee_pct), default=None)

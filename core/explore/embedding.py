@@ -1,0 +1,247 @@
+"""Originals and their reconstructions embedded together in 2-D, and how well they mix.
+
+Methods: t-SNE (as in the study), UMAP and PCA. t-SNE uses openTSNE (Barnes-Hut gradient
+on two threads, exact neighbours, 125 exaggerated + 200 normal iterations) on a
+50-component PCA of the pixels: at a few thousand points that is much quicker than
+scikit-learn's `TSNE()` on the raw pixels and gives the same overlap number
+(bench/design_notes.md). Embeddings are cached on disk per (checkpoint weights, method,
+sample size, seed), because even a fast t-SNE is seconds and a page switch should be
+instant.
+
+Overlap. For each point we look at its k nearest neighbours in the 2-D map and count
+how many come from the other source (original vs reconstruction). With equal numbers of
+each, a perfect mix gives 50 % and fully separated clouds give 0 %. It can exceed 50 %
+when every original has its own reconstruction among its closest neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from core.checkpoints.lab import ModelRef, latent_dim_of
+from core.checkpoints.loaded import load_model_and_meta
+from core.data.mnist import load_split
+from core.models.inference import ae_reconstruct
+from core.storage.cache import cached_arrays, is_cached
+
+MAP_METHODS = ("t-SNE", "UMAP", "PCA")
+DEFAULT_PER_SOURCE = 2000
+MAX_PER_SOURCE = 5000
+OVERLAP_K = 10
+PLACE_ITERATIONS = 100
+CACHE_VERSION = 3  # bump whenever an embedding method changes, so no stale map is served
+
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Embedding:
+    xy: np.ndarray  # (2n, 2): first n originals, then their n reconstructions
+    source: np.ndarray  # (2n,) 0 = original, 1 = reconstruction
+    labels: np.ndarray  # (2n,) digit
+    test_index: np.ndarray  # (2n,) index into the test set
+
+    @cached_property
+    def overlap_per_point(self) -> np.ndarray:
+        """Computed once per embedding: the page shows both the mean and the per-digit split."""
+        return overlap_per_point(self.xy, self.source)
+
+    @property
+    def overlap(self) -> float:
+        return float(self.overlap_per_point.mean())
+
+    def overlap_by_digit(self) -> dict[int, float]:
+        """Overlap among the points of each digit: which digits' reconstructions drift away."""
+        per_point = self.overlap_per_point
+        return {d: float(per_point[self.labels == d].mean()) for d in range(10) if np.any(self.labels == d)}
+
+
+def sample_indices(n_per_source: int, seed: int) -> np.ndarray:
+    n = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
+    return np.sort(np.random.default_rng(seed).choice(len(load_split("test")), size=n, replace=False))
+
+
+def overlap_per_point(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> np.ndarray:
+    """For each point, the share of its k nearest neighbours that come from the other source."""
+    from sklearn.neighbors import NearestNeighbors
+
+    source = np.asarray(source)
+    k = min(k, len(xy) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(xy).kneighbors(xy)
+    neighbours = source[idx[:, 1:]]  # drop the point itself
+    return (neighbours != source[:, None]).mean(axis=1)
+
+
+def overlap_score(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> float:
+    """Mean share of each point's k nearest neighbours that come from the other source."""
+    return float(overlap_per_point(xy, source, k).mean())
+
+
+def pca50(points: np.ndarray, seed: int):
+    """The fitted 50-component PCA that t-SNE and UMAP start from (the map and the placer share it).
+
+    Randomised SVD: on 4,000 x 784 points it takes a fraction of the full SVD's time, and
+    with a fixed seed it is just as reproducible.
+    """
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=50, svd_solver="randomized", random_state=seed).fit(points)
+
+
+def _reduce(points: np.ndarray, seed: int) -> np.ndarray:
+    return pca50(points, seed).transform(points)
+
+
+def _tsne(points: np.ndarray, seed: int, progress: ProgressCallback) -> np.ndarray:
+    from openTSNE import TSNE
+
+    # Fewer iterations than openTSNE's 250 + 500: on 4,000 points the map and its overlap
+    # number have settled by then.
+    n_iter = {"early": 125, "main": 200}
+    done = {"n": 0}
+    total = n_iter["early"] + n_iter["main"]
+
+    def callback(iteration, error, embedding):
+        done["n"] += 25
+        progress(0.1 + 0.9 * min(done["n"], total) / total, f"t-SNE iteration {min(done['n'], total)}/{total}")
+        return False
+
+    reduced = _reduce(points, seed)
+    progress(0.1, "t-SNE: finding neighbours")
+    tsne = TSNE(
+        n_components=2,
+        perplexity=30,
+        initialization="pca",
+        negative_gradient_method="bh",
+        neighbors="exact",
+        early_exaggeration_iter=n_iter["early"],
+        n_iter=n_iter["main"],
+        n_jobs=2,
+        random_state=seed,
+        callbacks=callback,
+        callbacks_every_iters=25,
+        verbose=False,
+    )
+    return np.asarray(tsne.fit(reduced))
+
+
+def _umap(points: np.ndarray, seed: int, progress: ProgressCallback) -> np.ndarray:
+    progress(0.05, "UMAP: loading (the first time takes ~15 s to compile)")
+    import umap
+
+    progress(0.3, "UMAP: fitting")
+    return umap.UMAP(n_components=2, random_state=seed, n_jobs=1).fit_transform(_reduce(points, seed))
+
+
+def _pca(points: np.ndarray, seed: int, progress: ProgressCallback) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, random_state=seed).fit_transform(points)
+
+
+_EMBEDDERS = {"t-SNE": _tsne, "UMAP": _umap, "PCA": _pca}
+
+
+def embedding_key(latent_dim: ModelRef, method: str, n_per_source: int, seed: int) -> str:
+    """The disk cache's key for one map: the model's weights, the method, the sample and the seed."""
+    sha = load_model_and_meta(latent_dim)[1]["weights_sha256"][:16]
+    return f"v{CACHE_VERSION}_d{latent_dim_of(latent_dim):03d}_{sha}_{method}_n{n_per_source}_s{seed}"
+
+
+def is_embedding_cached(latent_dim: ModelRef, method: str, n_per_source: int, seed: int) -> bool:
+    return is_cached("embedding", embedding_key(latent_dim, method, n_per_source, seed))
+
+
+def embed(
+    latent_dim: ModelRef,
+    method: str = "t-SNE",
+    n_per_source: int = DEFAULT_PER_SOURCE,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> Embedding:
+    """Embed n test originals and their reconstructions together (disk-cached)."""
+    if method not in _EMBEDDERS:
+        raise ValueError(f"method must be one of {MAP_METHODS}, got {method!r}")
+    progress = progress or (lambda fraction, message: None)
+    n_per_source = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
+    indices = sample_indices(n_per_source, seed)
+    test = load_split("test")
+
+    def compute() -> dict[str, np.ndarray]:
+        progress(0.02, "reconstructing the sample")
+        originals = test.float_images(indices)
+        recon = ae_reconstruct(latent_dim, originals)
+        points = np.concatenate([originals, recon]).reshape(2 * len(indices), -1)
+        return {"xy": _EMBEDDERS[method](points, seed, progress).astype(np.float32)}
+
+    xy = cached_arrays("embedding", embedding_key(latent_dim, method, n_per_source, seed), compute)["xy"]
+    progress(1.0, "done")
+    labels = np.asarray(test.labels)[indices]
+    return Embedding(
+        xy=xy,
+        source=np.repeat([0, 1], len(indices)),
+        labels=np.concatenate([labels, labels]),
+        test_index=np.concatenate([indices, indices]),
+    )
+
+
+class Placer:
+    """Places new digits on an existing map, without moving the map.
+
+    t-SNE: openTSNE's `TSNEEmbedding.transform`, built on the cached coordinates and the
+    affinities of the same points (recomputed, exact neighbours), so new points are
+    optimised against a frozen map. PCA: the fitted projection. UMAP: the fitted model's
+    `transform` (refitting with the same seed reproduces the cached map; we check).
+    """
+
+    def __init__(
+        self, latent_dim: ModelRef, method: str = "t-SNE", n_per_source: int = DEFAULT_PER_SOURCE, seed: int = 0
+    ) -> None:
+        from sklearn.decomposition import PCA
+
+        self.embedding = embed(latent_dim, method, n_per_source, seed)
+        self.method, self.seed = method, seed
+        indices = self.embedding.test_index[: len(self.embedding.test_index) // 2]
+        originals = load_split("test").float_images(indices)
+        points = np.concatenate([originals, ae_reconstruct(latent_dim, originals)]).reshape(2 * len(indices), -1)
+        if method == "PCA":
+            self._pca2 = PCA(n_components=2, random_state=seed).fit(points)
+            return
+        self._pca50 = pca50(points, seed)
+        reduced = self._pca50.transform(points)
+        if method == "t-SNE":
+            from openTSNE import TSNEEmbedding
+            from openTSNE.affinity import PerplexityBasedNN
+
+            affinities = PerplexityBasedNN(reduced, perplexity=30, method="exact", n_jobs=2, random_state=seed)
+            self._tsne = TSNEEmbedding(
+                np.asarray(self.embedding.xy, np.float64),
+                affinities,
+                negative_gradient_method="bh",
+                n_jobs=2,
+                random_state=seed,
+            )
+        else:
+            import umap
+
+            self._umap = umap.UMAP(n_components=2, random_state=seed, n_jobs=1).fit(reduced)
+            refit = np.asarray(self._umap.embedding_, np.float32)
+            if not np.allclose(refit, self.embedding.xy, atol=1e-3):  # show the map we place on, never a stale one
+                e = self.embedding
+                self.embedding = Embedding(refit, e.source, e.labels, e.test_index)
+
+    def place(self, images: np.ndarray) -> np.ndarray:
+        """Map coordinates (k, 2) for digits (k, 28, 28) in [0, 1]."""
+        flat = np.asarray(images, np.float32).reshape(len(images), -1)
+        if self.method == "PCA":
+            return self._pca2.transform(flat)
+        reduced = self._pca50.transform(flat)
+        if self.method == "t-SNE":
+            # 100 iterations, not openTSNE's 250: new points start at the median of their
+            # neighbours and barely move after that, and every iteration is time the visitor waits.
+            return np.asarray(self._tsne.transform(reduced, n_iter=PLACE_ITERATIONS))
+        return self._umap.transform(reduced)

@@ -1,0 +1,68 @@
+"""The auto-encoder at work outside training: batched encode, decode and reconstruct of a saved model.
+
+Every view that runs a model goes through here (embedding, latent explorer, rate–distortion,
+evaluation), on the shared inference thread (`core.models.torch_thread`), in batches so
+memory stays flat whatever the number of digits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.checkpoints.lab import ModelRef, latent_dim_of
+from core.checkpoints.loaded import load_model_and_meta
+from core.data.pixels import to_unit_float
+from core.levels import IMAGE_SIDE
+from core.models.torch_thread import on_torch_thread
+
+#: Digits per forward pass.
+BATCH_SIZE = 1000
+
+
+def _batches(fn, x: torch.Tensor) -> list[torch.Tensor]:
+    return [fn(x[i : i + BATCH_SIZE]) for i in range(0, len(x), BATCH_SIZE)]
+
+
+def _as_images(out: list[torch.Tensor]) -> np.ndarray:
+    return _as_images(out)
+
+
+def _as_input(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(to_unit_float(images).reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE))
+
+
+@on_torch_thread
+@torch.no_grad()
+def ae_encode(model: ModelRef, images: np.ndarray) -> np.ndarray:
+    """Codes (N, latent_dim) of uint8 or [0, 1] float images (N, 28, 28), by a shipped size or a lab model."""
+    net, _ = load_model_and_meta(model)
+    out = _batches(net.encoder, _as_input(images))
+    return torch.cat(out).numpy() if out else np.zeros((0, latent_dim_of(model)), np.float32)
+
+
+@on_torch_thread
+@torch.no_grad()
+def ae_decode(model: ModelRef, codes: np.ndarray) -> np.ndarray:
+    """Images (N, 28, 28) in [0, 1] for codes (N, latent_dim) (or one code of shape (latent_dim,))."""
+    net, _ = load_model_and_meta(model)
+    z = torch.from_numpy(np.asarray(codes, np.float32).reshape(-1, latent_dim_of(model)))
+    out = _batches(net.decoder, z)
+    return (
+        torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+        if out
+        else np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.float32)
+    )
+
+
+@on_torch_thread
+@torch.no_grad()
+def ae_reconstruct(model: ModelRef, images: np.ndarray) -> np.ndarray:
+    """Reconstructions (N, 28, 28) float32 in [0, 1] of uint8 or [0, 1] float images."""
+    net, _ = load_model_and_meta(model)
+    out = _batches(net, _as_input(images))
+    return (
+        torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+        if out
+        else np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.float32)
+    )

@@ -1,0 +1,1 @@
+"""The lesson's content: its steps, the numbers each quotes from the data, and the figures it shows."""
