@@ -12,8 +12,9 @@ N_TEST = 10_000
 MAX_SHOWN = 60
 
 
-def random_indices(n: int, seed: int) -> np.ndarray:
-    n = int(np.clip(n, 1, MAX_SHOWN))
+def random_indices(n: int, seed: int, most: int = MAX_SHOWN) -> np.ndarray:
+    """`n` distinct test indices (at least 1, at most `most`), sorted, the same for the same seed."""
+    n = int(np.clip(n, 1, min(most, N_TEST)))
     return np.sort(np.random.default_rng(seed).choice(N_TEST, size=n, replace=False))
 
 
