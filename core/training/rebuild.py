@@ -1,9 +1,10 @@
 """`make checkpoints`: retrain every shipped checkpoint from scratch, reproducibly.
 
-Study levels first (they are what the dashboard opens on), then the sweep sizes.
+Study levels first (they are what the dashboard opens on), then the sweep sizes, then the claims
+page's d=16 variants (`core.training.variants`; the denoising one starts from the new d=16).
 Each model uses the default TrainConfig (seed 0) on the CPU with the kernels pinned to AVX2
 (`core.training.cpu_kernels`), so a rebuild on any x86-64 machine with AVX2 reproduces the shipped
-weights bit for bit. Pass latent sizes to rebuild only those.
+weights bit for bit. Pass latent sizes to rebuild only those, or `--variants` for only the variants.
 """
 
 from __future__ import annotations
@@ -17,14 +18,23 @@ from core.training.trainer import main as train_main
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.rebuild", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "latent_dims", nargs="*", type=int, default=list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS)
-    )
+    parser.add_argument("latent_dims", nargs="*", type=int)
+    parser.add_argument("--variants", action="store_true", help="only the claims page's variants (digits04, denoise)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    for d in args.latent_dims:
+    everything = not args.latent_dims and not args.variants
+    dims = list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS) if everything else args.latent_dims
+    for d in dims:
         code = train_main(["--latent-dim", str(d), "--device", "cpu"])
         if code:
             return code
-    print(f"rebuilt {len(args.latent_dims)} checkpoints in {time.perf_counter() - start:.0f} s")
+    if everything or args.variants:
+        from core.checkpoints.variants import VARIANTS
+        from core.training.variants import main as variants_main
+
+        code = variants_main(list(VARIANTS))
+        if code:
+            return code
+    n = len(dims) + (2 if everything or args.variants else 0)
+    print(f"rebuilt {n} checkpoints in {time.perf_counter() - start:.0f} s")
     return 0
