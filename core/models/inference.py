@@ -20,7 +20,9 @@ from core.models.torch_thread import on_torch_thread
 BATCH_SIZE = 1000
 
 
-def _batches(fn, x: torch.Tensor) -> list[torch.Tensor]:
+def in_batches(fn, x: torch.Tensor) -> list[torch.Tensor]:
+    """`fn` over `x` in BATCH_SIZE slices, so memory stays flat whatever the number of digits (every model's
+    inference batches this way, the codec's included)."""
     return [fn(x[i : i + BATCH_SIZE]) for i in range(0, len(x), BATCH_SIZE)]
 
 
@@ -28,7 +30,8 @@ def _as_images(out: list[torch.Tensor]) -> np.ndarray:
     return _as_images(out)
 
 
-def _as_input(images: np.ndarray) -> torch.Tensor:
+def as_input(images: np.ndarray) -> torch.Tensor:
+    """uint8 or [0, 1] float images (N, 28, 28) as the (N, 1, 28, 28) float32 tensor a model takes."""
     return torch.from_numpy(to_unit_float(images).reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE))
 
 
@@ -37,7 +40,7 @@ def _as_input(images: np.ndarray) -> torch.Tensor:
 def ae_encode(model: ModelRef, images: np.ndarray) -> np.ndarray:
     """Codes (N, latent_dim) of uint8 or [0, 1] float images (N, 28, 28), by a shipped size or a lab model."""
     net, _ = load_model_and_meta(model)
-    out = _batches(net.encoder, _as_input(images))
+    out = in_batches(net.encoder, as_input(images))
     return torch.cat(out).numpy() if out else np.zeros((0, latent_dim_of(model)), np.float32)
 
 
@@ -47,7 +50,7 @@ def ae_decode(model: ModelRef, codes: np.ndarray) -> np.ndarray:
     """Images (N, 28, 28) in [0, 1] for codes (N, latent_dim) (or one code of shape (latent_dim,))."""
     net, _ = load_model_and_meta(model)
     z = torch.from_numpy(np.asarray(codes, np.float32).reshape(-1, latent_dim_of(model)))
-    out = _batches(net.decoder, z)
+    out = in_batches(net.decoder, z)
     return (
         torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
         if out
@@ -60,7 +63,7 @@ def ae_decode(model: ModelRef, codes: np.ndarray) -> np.ndarray:
 def ae_reconstruct(model: ModelRef, images: np.ndarray) -> np.ndarray:
     """Reconstructions (N, 28, 28) float32 in [0, 1] of uint8 or [0, 1] float images."""
     net, _ = load_model_and_meta(model)
-    out = _batches(net, _as_input(images))
+    out = in_batches(net, as_input(images))
     return (
         torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
         if out

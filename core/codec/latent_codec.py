@@ -1,0 +1,136 @@
+"""The latent codec: images → rounded latents → entropy-coded stream in a codec file, and back.
+
+Encoding runs the rate model's encoder (batched, on the shared inference thread), rounds, clamps each
+dimension into its table's support (no escape symbols: a latent past the table's edge is coded as the edge) and
+range-codes the integers. Decoding needs only the file, the integer tables and the decoder; the decoder's float
+output is the image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.checkpoints.files import CheckpointError
+from core.codec.entropy import StreamError
+from core.codec.fileformat import CodecFileError, Header, parse_file, write_file
+from core.codec.model import RateModel
+from core.codec.store import codec_paths, load_rate_model, quality_by_number, train_command
+from core.levels import IMAGE_SIDE
+from core.models.inference import as_input, in_batches
+from core.models.torch_thread import on_torch_thread
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded file: `images` float32 (N, 28, 28) in [0, 1], `names` ("" where none), its `header`."""
+
+    images: np.ndarray
+    names: list[str]
+    header: Header
+
+
+def check_images(images: np.ndarray) -> np.ndarray:
+    """Images as (N, 28, 28), uint8 or float in [0, 1]; ValueError with a message otherwise."""
+    x = np.asarray(images)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise ValueError(f"expected digits of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {x.shape}")
+    if x.dtype != np.uint8:
+        if not np.issubdtype(x.dtype, np.floating):
+            raise ValueError(f"expected uint8 or float pixels, got {x.dtype}")
+        if x.size and not (np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1):
+            raise ValueError("float pixels must be finite and in [0, 1]")
+    return x
+
+
+@on_torch_thread
+@torch.no_grad()
+def latents(model: RateModel, images: np.ndarray) -> np.ndarray:
+    """The integers (N, d) a rate model codes for `images` (rounded, before clamping)."""
+    out = in_batches(lambda x: torch.round(model.analysis(x)), as_input(images))
+    return torch.cat(out).numpy().astype(np.int64) if out else np.zeros((0, model.latent_dim), np.int64)
+
+
+@on_torch_thread
+@torch.no_grad()
+def reconstruct(model: RateModel, q: np.ndarray) -> np.ndarray:
+    """Images (N, 28, 28) float32 in [0, 1] from integer latents (N, d)."""
+    z = torch.from_numpy(np.asarray(q, np.float32).reshape(-1, model.latent_dim))
+    out = in_batches(model.synthesis, z)
+    if not out:
+        return np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.float32)
+    return torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE).clip(0, 1)
+
+
+def compress_with(model: RateModel, meta: dict, images: np.ndarray, number: int, names: Sequence[str] | None) -> bytes:
+    """One codec file for `images` with this rate model (the quality's `number` goes into the header)."""
+    x = check_images(images)
+    if names is not None and len(names) != len(x):
+        raise ValueError(f"got {len(names)} names for {len(x)} digits")
+    stream = model.tables().encode(latents(model, x))
+    header = Header(1, meta["name"], meta["weights_sha256"], len(x), (IMAGE_SIDE, IMAGE_SIDE), number)
+    return write_file(header, list(names) if names is not None and any(names) else None, stream)
+
+
+def compress(images: np.ndarray, quality: int, names: Sequence[str] | None = None) -> bytes:
+    """One file (header + entropy-coded stream) for all N digits (N, 28, 28) at quality `quality` (1 = fewest bytes)."""
+    q = quality_by_number(quality)
+    model, meta = load_rate_model(q.model)
+    return compress_with(model, meta, images, q.number, names)
+
+
+def read_header(data: bytes) -> Header:
+    """The header of a codec file; CodecFileError if the file is not a whole, intact codec file."""
+    return parse_file(data)[0]
+
+
+def model_for(header: Header) -> RateModel:
+    """The rate model a file was written with; CodecFileError naming it (and how to train it) if it isn't here."""
+    if not codec_paths(header.model).meta.is_file():
+        raise CodecFileError(
+            f"This file was written with the model {header.model}, which this machine doesn't have. "
+            f"Train it with: {train_command(header.model)}"
+        )
+    try:
+        model, meta = load_rate_model(header.model)
+    except CheckpointError as exc:
+        raise CodecFileError(f"This file needs the model {header.model}, which can't be loaded here: {exc}") from exc
+    if not meta["weights_sha256"].startswith(header.weights_sha256):
+        raise CodecFileError(
+            f"This file was written with another version of {header.model} (weights {header.weights_sha256}…, "
+            f"here {meta['weights_sha256'][:16]}…); it can't be decoded with this one."
+        )
+    return model
+
+
+def decompress(data: bytes) -> Decoded:
+    """The digits of a codec file; CodecFileError for every file that can't be decoded."""
+    header, names, stream = parse_file(data)
+    model = model_for(header)
+    tables = model.tables()
+    # Every digit costs at least this many bits, so the stream's length bounds how many it can hold.
+    most = int((len(stream) * 8 + 64) / max(tables.min_bits_per_row(), 1e-3)) + 1
+    if header.n_images > most:
+        raise CodecFileError(
+            f"This codec file is damaged: it claims {header.n_images:,} digits, "
+            f"but its stream can hold at most {most:,}."
+        )
+    try:
+        q = tables.decode(stream, header.n_images)
+    except StreamError as exc:
+        raise CodecFileError(f"This codec file is damaged: {exc}.") from exc
+    return Decoded(reconstruct(model, q), names or [""] * header.n_images, header)
+
+
+def digit_code(image: np.ndarray, quality: int) -> bytes:
+    """The entropy-coded bits of one digit alone (no header): what the digit costs at this quality."""
+    x = check_images(image)
+    if len(x) != 1:
+        raise ValueError(f"digit_code takes one digit, got {len(x)}")
+    model, _ = load_rate_model(quality_by_number(quality).model)
+    return model.tables().encode(latents(model, x))
