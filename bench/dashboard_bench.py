@@ -31,6 +31,7 @@ HEADINGS = {
     "pages/your_digit.py": "Your digit",
     "pages/embedding.py": "Do reconstructions live where the originals do?",
     "pages/rate_distortion.py": "Rate–distortion",
+    "pages/compress.py": "Compress",
     "pages/recognisability.py": "Recognisability",
     "pages/model_lab.py": "Model lab",
     "pages/latent_explorer.py": "Latent explorer",

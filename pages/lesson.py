@@ -67,6 +67,8 @@ st.markdown(step.text)
 st.info(f"**Ask the class:** {step.question}", icon=":material/record_voice_over:")
 if key == "your-digit":
     st.page_link("pages/your_digit.py", label="Open “Your digit”", icon=":material/draw:")
+if key == "bits":
+    st.page_link("pages/compress.py", label="Open “Compress”", icon=":material/folder_zip:")
 
 with st.sidebar:
     st.download_button(

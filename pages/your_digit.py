@@ -10,6 +10,7 @@ from core.data.user_digit import InvalidImageError, prepare_digit_steps, split_d
 from core.explore.embedding import Placer
 from core.explore.your_digit import mnist_likeness, reconstruct_everywhere, unlike_mnist
 from figures.study import add_placed_points, embedding_scatter, latent_code_bars, level_label
+from ui.codec import show_digit_codes
 from ui.images import image_row, png_data_uri
 from ui.measures import show_classifier_readings
 from ui.widgets import (
@@ -161,6 +162,9 @@ st.plotly_chart(
     key="code_chart",
     config=png_download(f"your_digit_code_{model if isinstance(model, str) else f'd{latent_dim}'}"),
 )
+
+st.subheader("Its code as a file holds it: bits, at each quality of the codec")
+show_digit_codes(steps.centred)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -108,3 +108,19 @@ def test_confusions_step_quotes_the_classifier_on_the_reconstructions():
     top = most_confused(matrix, 1)[0]
     assert step.facts["pairs"][0] == (top.true, top.read_as)
     assert f"{top.count:,} of the {top.n_true:,}" in step.text
+
+
+def test_bits_step_quotes_the_codecs_files_against_the_studys_numbers():
+    from core.codec import qualities
+
+    step = lesson_step("bits")
+    found = qualities()
+    study_mse = evaluate("ae", 8).mse
+    as_good = [q for q in found if q.mse <= study_mse]
+    pick = min(as_good, key=lambda q: q.bytes_per_digit) if as_good else min(found, key=lambda q: q.mse)
+    assert step.facts["float32_bytes"] == 8 * 4 and "**32 bytes**" in step.text
+    assert step.facts["quality"] == pick.number and step.facts["bytes_per_digit"] == pick.bytes_per_digit
+    assert f"**{pick.bytes_per_digit:.2f} bytes**" in step.text and f"**{pick.mse:.4f}**" in step.text
+    assert f"{32 / pick.bytes_per_digit:.0f}× fewer bytes" in step.text
+    (bars,) = step.figure.data
+    assert list(bars.y) == [784, 32, 8, *[q.bytes_per_digit for q in found]]

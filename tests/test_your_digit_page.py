@@ -115,3 +115,23 @@ def test_a_dusty_blank_page_is_refused_as_holding_no_digit():
     assert not at.exception, [e.message for e in at.exception]
     assert "dust.png" in at.error[0].value and "There is no digit here" in at.error[0].value
     assert not image_captions(at)  # nothing reconstructed
+
+
+def test_the_digits_code_is_shown_as_bits_at_every_quality():
+    from core.codec import digit_code, qualities
+    from core.data.user_digit import prepare_digit
+    from ui.codec import grouped_hex
+
+    at = start()
+    at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    (block,) = [c.value for c in at.code]
+    lines = block.splitlines()
+    found = qualities()
+    assert len(lines) == len(found) >= 1
+    digit = prepare_digit(digit_png("3"))
+    for q, line in zip(found, lines, strict=True):
+        code = digit_code(digit, q.number)
+        assert line.startswith(q.label)
+        assert f"{len(code)} B = {8 * len(code)} bits" in " ".join(line.split())
+        assert line.endswith(grouped_hex(code))

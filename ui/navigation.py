@@ -78,6 +78,14 @@ PAGES = (
         "beyond",
     ),
     PageInfo(
+        "pages/compress.py",
+        "Compress",
+        ":material/folder_zip:",
+        "compress",
+        "Test digits or your own pictures into one real file at a chosen quality; download it, decode one back.",
+        "beyond",
+    ),
+    PageInfo(
         "pages/recognisability.py",
         "Recognisability",
         ":material/visibility:",
