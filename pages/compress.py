@@ -72,20 +72,22 @@ def show_file(result, file_name: str) -> None:
 
 
 def show_header(header) -> None:
-    st.table(
+    """What the file says about itself (`core.codec.read_header`), on one row."""
+    st.dataframe(
         pd.DataFrame(
-            {
-                "value": [
-                    str(header.version),
-                    header.model,
-                    header.weights_sha256,
-                    f"{header.n_images:,}",
-                    " × ".join(str(s) for s in header.shape),
-                    str(header.quality),
-                ]
-            },
-            index=["format version", "model", "weights (sha256)", "digits", "shape", "quality"],
-        )
+            [
+                {
+                    "format version": header.version,
+                    "model": header.model,
+                    "weights (sha256)": header.weights_sha256,
+                    "digits": header.n_images,
+                    "shape": " × ".join(str(s) for s in header.shape),
+                    "quality": header.quality,
+                    "header bytes": header.header_bytes,
+                }
+            ]
+        ),
+        hide_index=True,
     )
 
 
@@ -192,7 +194,7 @@ if upload is not None:
         show_header(decoded.header)
         image_row(
             [(decoded.images[k], decoded.names[k] or f"#{k + 1}") for k in range(min(count, KEPT))],
-            size_px=72,
+            size_px=60,
         )
         if count > KEPT:
             st.caption(f"The first {KEPT} of {count:,}; `python -m core.codec decompress` writes them all as PNGs.")

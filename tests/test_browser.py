@@ -310,3 +310,25 @@ def test_home_shows_a_digit_at_each_level_and_another_on_request(browser_page):
     page.wait_for_url(re.compile(r"digit=(?!0\b)\d+"))
     wait_for_app(page)
     assert digits.nth(1).get_attribute("src") != before
+
+
+def test_compressing_test_digits_downloading_the_file_and_decoding_it_back(browser_page, tmp_path):
+    from core.codec import decompress, read_header
+
+    url, page = browser_page
+    page.goto(f"{url}/compress?n=300&order=first")
+    wait_for_app(page, timeout_ms=180_000)
+    expect(page.get_by_role("heading", name="300 test digits in one file", exact=False)).to_be_visible()
+    expect(page.get_by_text("bytes per digit")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"^Download the file")).click()
+    data = Path(download.value.path()).read_bytes()
+    assert read_header(data).n_images == 300 and decompress(data).images.shape == (300, 28, 28)
+    saved = tmp_path / download.value.suggested_filename
+    saved.write_bytes(data)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").last.set_input_files(str(saved))
+    expect(page.get_by_text("300 digits decoded", exact=False)).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "compress")

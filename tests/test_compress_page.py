@@ -111,8 +111,9 @@ def test_a_file_uploaded_back_shows_its_header_and_its_digits():
     assert not at.exception, [e.message for e in at.exception]
     assert any("4 digits decoded" in s.value for s in at.success)
     assert names == [c for c in image_captions(at) if c.startswith("t0000")]
-    header_values = at.table[-1].value["value"].tolist()
-    assert read_header(data).model in header_values
+    shown = at.dataframe[-1].value.iloc[0]
+    header = read_header(data)
+    assert (shown["model"], shown["digits"], shown["header bytes"]) == (header.model, 4, header.header_bytes)
 
 
 def test_an_uploaded_drawing_is_compressed_and_a_bad_upload_refused_as_on_your_digit():

@@ -90,11 +90,13 @@ def show_digit_codes(image: np.ndarray) -> None:
         code = digit_code(image, q.number)
         lines.append(
             f"{q.label:<{width}}  {len(code):>3} B = {8 * len(code):>4} bits   "
-            f"(as float32 numbers: {latent_bytes(q.latent_dim, 'float32'):>4} B)   {grouped_hex(code)}"
+            f"(in a file of many: {q.bytes_per_digit:5.2f} B; as float32 numbers: "
+            f"{latent_bytes(q.latent_dim, 'float32'):>4} B)   {grouped_hex(code)}"
         )
     st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(
-        "What a file holds for this digit alone at each quality, after the entropy coder: the file adds its "
-        "header once for all its digits. Beside it, the same model's code stored as float32 numbers, "
-        "the way the study counts a code."
+        "What the entropy coder writes for this digit alone at each quality (no header). The coder writes whole "
+        "32-bit words and ends by flushing its state, so a digit alone costs more than its share of a file of "
+        "many: beside it, the bytes per digit of the 10,000 test digits in one file, and the same model's code "
+        "stored as float32 numbers, the way the study counts a code."
     )
