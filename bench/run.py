@@ -28,6 +28,7 @@ ORDER = [
     "your_digit",
     "lesson",
     "ratedistortion",
+    "codec",
     "lab",
     "reliability",
 ]
@@ -459,6 +460,12 @@ def section_ratedistortion() -> str:
     )
 
 
+def section_codec() -> str:
+    from bench.codec_bench import section
+
+    return section()
+
+
 def section_lab() -> str:
     from bench.lab_bench import section
 
@@ -474,6 +481,7 @@ SECTIONS = {
     "your_digit": section_your_digit,
     "lesson": section_lesson,
     "ratedistortion": section_ratedistortion,
+    "codec": section_codec,
     "lab": section_lab,
     "reliability": section_reliability,
 }

@@ -87,3 +87,29 @@ def model_card(ref: ModelRef, folder: Path | None = None, meta: dict | None = No
         ]
         + (lab_card_rows(meta) if is_lab_model(ref) else [])
     )
+
+
+def codec_card(meta: dict) -> list[tuple[str, str]]:
+    """(field, value) rows for one of the codec's rate models (`core.codec`), from its sidecar."""
+    train = meta.get("train", {})
+    metrics = meta.get("metrics") or {}
+    warm = meta.get("warm_start") or {}
+    fraction = train.get("train_fraction", 1.0)
+    n = metrics.get("n_images")
+    rows = [
+        ("model", str(meta.get("name"))),
+        ("latent dims", str(meta.get("latent_dim"))),
+        ("λ (MSE per bit)", f"{meta.get('lmbda', 0):g}"),
+        ("parameters", f"{meta.get('n_parameters', 0):,}"),
+        ("network", network_text(ModelConfig.from_dict(meta["model"]))),
+        ("started from", f"{warm.get('name', 'not recorded')} ({str(warm.get('weights_sha256', ''))[:12]}…)"),
+        ("training", f"{train.get('epochs', '?')} epoch(s) on {fraction:.0%} of the 60,000 digits, MSE + λ · bits"),
+        ("training time", f"{_duration(meta.get('wall_time_s'))} on {_device(meta)}"),
+    ]
+    if n:
+        rows += [
+            ("bytes per digit", f"{metrics['bytes_per_digit']:.3f} (one file of the {n:,} test digits)"),
+            ("test MSE", f"{metrics['test_mse']:.6f}"),
+            ("estimated / real bytes", f"{metrics['estimated_bytes']:,.0f} / {metrics['file_bytes']:,}"),
+        ]
+    return rows + [("weights SHA-256", str(meta.get("weights_sha256", ""))[:16] + "…")]

@@ -159,34 +159,9 @@ def _qualities(_: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from core.codec.training import train_sweep
 
-    from core.codec.training import SWEEP, RateTrainConfig, train_rate_model
-
-    configs = [RateTrainConfig(d, lmbda) for d, lmbda in SWEEP]
-    if args.only:
-        unknown = sorted(set(args.only) - {c.name for c in configs})
-        if unknown:
-            raise ValueError(
-                f"unknown rate model {unknown[0]}; the shipped ones are {', '.join(c.name for c in configs)}"
-            )
-        configs = [c for c in configs if c.name in args.only]
-    for c in configs:
-        if args.epochs is not None:
-            c.epochs = args.epochs
-        with tqdm(desc=c.name, unit="batch") as bar:
-
-            def show(step: int, steps: int, loss: float, bar=bar) -> None:
-                bar.total = steps
-                bar.update(1)
-                if step % 50 == 0:
-                    bar.set_postfix(loss=f"{loss:.5f}")
-
-            meta = train_rate_model(c, progress=show)
-        m = meta["metrics"]
-        print(
-            f"{c.name}: {m['bytes_per_digit']:.3f} bytes/digit, MSE {m['test_mse']:.5f} in {meta['wall_time_s']:.0f} s"
-        )
+    train_sweep(args.only, args.epochs)
     return 0
 
 

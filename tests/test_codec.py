@@ -1,0 +1,230 @@
+"""The codec for real: round trips, the model's estimate against the file, decoding in another process, the CLI's
+exact forms, and a reader that refuses every damaged file cleanly (fuzzed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from core.codec import CodecFileError, compress, decompress, digit_code, qualities, read_header
+from core.codec.fileformat import MAGIC, Header, parse_file, write_file
+from core.codec.latent_codec import latents
+from core.codec.store import load_rate_model
+from core.data.mnist import load_split
+from core.paths import REPO_ROOT
+
+PY = sys.executable
+TEST = load_split("test").images
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PY, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture(scope="module")
+def small_file() -> bytes:
+    return compress(TEST[:3], 1, names=["a", "b", "c"])
+
+
+def test_qualities_are_numbered_from_fewest_bytes_and_span_the_range():
+    qs = qualities()
+    assert [q.number for q in qs] == list(range(1, len(qs) + 1))
+    assert [q.bytes_per_digit for q in qs] == sorted(q.bytes_per_digit for q in qs)
+    assert all(q.label.startswith(f"q{q.number} ") for q in qs)
+
+
+@pytest.mark.timeout(60)
+def test_round_trip_keeps_shape_names_and_the_recorded_error():
+    names = [f"t{i:05d}" for i in range(300)]
+    for q in qualities():
+        data = compress(TEST[:300], q.number, names=names)
+        out = decompress(data)
+        assert out.images.shape == (300, 28, 28) and out.images.dtype == np.float32
+        assert out.images.min() >= 0 and out.images.max() <= 1
+        assert out.names == names
+        assert out.header.model == q.model and out.header.quality == q.number and out.header.n_images == 300
+        mse = float(np.mean((out.images - TEST[:300] / 255.0) ** 2))
+        assert mse < 2 * q.mse  # the same model, on 300 of the digits its recorded MSE was measured on
+    assert decompress(compress(TEST[:5], 1)).names == [""] * 5  # no names given: none stored
+
+
+def test_more_bytes_buy_a_lower_error():
+    qs = qualities()
+    assert qs[-1].mse < qs[0].mse / 3
+    assert qs[-1].bytes_per_digit > 5 * qs[0].bytes_per_digit
+
+
+@pytest.mark.timeout(60)
+def test_the_models_estimated_bits_match_the_files_size_within_3_percent():
+    x = TEST[:2000]
+    for q in qualities():
+        model, _ = load_rate_model(q.model)
+        ints = torch.from_numpy(model.tables().clamp(latents(model, x)).astype(np.float32))
+        with torch.no_grad():
+            estimate = float(model.bits(ints).sum()) / 8
+        real = len(compress(x, q.number))
+        assert abs(real - estimate) / real < 0.03, (q.model, real, estimate)
+
+
+def test_one_digit_alone_and_its_code():
+    code = digit_code(TEST[42], 1)
+    alone = compress(TEST[42:43], 1)
+    header, _, stream = parse_file(alone)
+    assert stream == code and header.n_images == 1
+    assert len(alone) - len(code) < 50  # the header of a one-digit file is small
+    assert np.allclose(decompress(alone).images[0], decompress(compress(TEST[40:45], 1)).images[2], atol=1e-5)
+
+
+def test_bad_images_and_qualities_are_refused_with_a_message():
+    with pytest.raises(ValueError, match="shape"):
+        compress(np.zeros((2, 27, 28), np.uint8), 1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        compress(np.full((1, 28, 28), 2.0, np.float32), 1)
+    with pytest.raises(ValueError, match="quality"):
+        compress(TEST[:1], len(qualities()) + 1)
+    with pytest.raises(ValueError, match="names"):
+        compress(TEST[:2], 1, names=["one"])
+
+
+WRITE_AND_DECODE = """
+import sys, numpy as np, torch
+torch.set_num_threads({threads})
+from core.codec import compress, decompress
+from core.data.mnist import load_split
+if {write}:
+    open(sys.argv[1], "wb").write(compress(load_split("test").images[:400], {quality}))
+np.save(sys.argv[2], np.rint(decompress(open(sys.argv[1], "rb").read()).images * 255).astype(np.uint8))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_file_written_in_one_process_decodes_to_the_same_pixels_in_another(tmp_path):
+    top = len(qualities())
+    f, a, b = tmp_path / "digits.aec", tmp_path / "a.npy", tmp_path / "b.npy"
+    writer = _run("-c", WRITE_AND_DECODE.format(threads=2, write=True, quality=top), str(f), str(a))
+    assert writer.returncode == 0, writer.stderr
+    reader = _run("-c", WRITE_AND_DECODE.format(threads=1, write=False, quality=top), str(f), str(b))
+    assert reader.returncode == 0, reader.stderr
+    assert np.array_equal(np.load(a), np.load(b))
+
+
+def _refused(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.timeout(120)
+def test_cli_forms_compress_decompress_info_and_qualities(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in (42, 7, 1000):
+        Image.fromarray(TEST[i], mode="L").save(inputs / f"t{i:05d}.png")
+    big = Image.fromarray(TEST[3], mode="L").resize((112, 112))  # not 28x28: prepared like an upload
+    big.save(tmp_path / "upload.png")
+    listed = _run("-m", "core.codec", "qualities")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert [int(line.split()[0]) for line in lines] == list(range(1, len(qualities()) + 1))
+    assert all("bytes/digit" in line and "MSE" in line for line in lines)
+    out = tmp_path / "d.aec"
+    made = _run(
+        "-m", "core.codec", "compress", str(inputs), str(tmp_path / "upload.png"), "-o", str(out), "--quality", "2"
+    )
+    assert made.returncode == 0, made.stderr
+    assert read_header(out.read_bytes()).n_images == 4
+    back = _run("-m", "core.codec", "decompress", str(out), "-o", str(tmp_path / "out"))
+    assert back.returncode == 0, back.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "t00007.png",
+        "t00042.png",
+        "t01000.png",
+        "upload.png",
+    ]
+    decoded = np.asarray(Image.open(tmp_path / "out" / "t00042.png"))
+    assert decoded.shape == (28, 28) and np.mean((decoded / 255.0 - TEST[42] / 255.0) ** 2) < 0.05
+    info = _run("-m", "core.codec", "info", str(out))
+    assert info.returncode == 0 and "images          4" in info.stdout and "model           codec_" in info.stdout
+    # refusals: one line on stderr, non-zero exit, never a traceback
+    (tmp_path / "empty.aec").write_bytes(b"")
+    (tmp_path / "cut.aec").write_bytes(out.read_bytes()[:-7])
+    (tmp_path / "noise.aec").write_bytes(np.random.default_rng(0).bytes(500))
+    wrong = bytearray(out.read_bytes())
+    wrong[len(MAGIC)] = 9
+    (tmp_path / "v9.aec").write_bytes(bytes(wrong))
+    header = Header(1, "codec_d099_l0.5", "ab" * 32, 1, (28, 28), 1)
+    (tmp_path / "alien.aec").write_bytes(write_file(header, None, b"\0" * 8))
+    assert "empty" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "empty.aec")))
+    assert "truncated" in _refused(_run("-m", "core.codec", "decompress", str(tmp_path / "cut.aec"), "-o", "x"))
+    assert "not an auto-encoder codec file" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "noise.aec")))
+    assert "version 9" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "v9.aec")))
+    alien = _refused(_run("-m", "core.codec", "decompress", str(tmp_path / "alien.aec"), "-o", str(tmp_path / "o")))
+    assert "codec_d099_l0.5" in alien and "python -m core.codec train" in alien
+    (tmp_path / "dust.png").write_bytes(b"not an image at all")
+    assert "dust.png" in _refused(
+        _run("-m", "core.codec", "compress", str(tmp_path / "dust.png"), "-o", "x.aec", "--quality", "1")
+    )
+    assert "quality" in _refused(_run("-m", "core.codec", "compress", str(inputs), "-o", str(out), "--quality", "99"))
+
+
+def _refuses_or_decodes(data: bytes) -> None:
+    try:
+        out = decompress(data)
+    except CodecFileError:
+        return
+    assert out.images.shape == (out.header.n_images, 28, 28)
+
+
+@pytest.mark.timeout(60)
+def test_truncation_at_every_offset_is_refused(small_file):
+    for n in range(len(small_file)):
+        with pytest.raises(CodecFileError):
+            decompress(small_file[:n])
+
+
+@pytest.mark.timeout(60)
+def test_random_bit_flips_and_random_bytes_are_refused_or_decode_to_the_declared_shape(small_file):
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        flipped = bytearray(small_file)
+        for bit in rng.integers(0, len(flipped) * 8, size=rng.integers(1, 4)):
+            flipped[bit // 8] ^= 1 << (bit % 8)
+        _refuses_or_decodes(bytes(flipped))
+    for n in rng.integers(0, 400, size=200):
+        _refuses_or_decodes(rng.bytes(int(n)))
+        _refuses_or_decodes(MAGIC + bytes([1]) + rng.bytes(int(n)))
+
+
+@pytest.mark.timeout(20)
+def test_a_forged_image_count_cannot_make_a_huge_allocation(small_file):
+    header, _, stream = parse_file(small_file)
+    for n in (10**6, 10**7):
+        forged = write_file(Header(1, header.model, header.weights_sha256, n, (28, 28), 1), None, stream)
+        with pytest.raises(CodecFileError, match="claims"):
+            decompress(forged)
+    too_many = write_file(Header(1, header.model, header.weights_sha256, 10**8, (28, 28), 1), None, stream)
+    with pytest.raises(CodecFileError, match="claims"):
+        read_header(too_many)
+
+
+def test_a_file_for_other_weights_of_the_same_model_is_refused(small_file):
+    header, _, stream = parse_file(small_file)
+    other = write_file(Header(1, header.model, "00" * 32, 3, (28, 28), 1), None, stream)
+    with pytest.raises(CodecFileError, match="another version"):
+        decompress(other)
+
+
+def test_the_checksum_covers_every_byte(small_file):
+    body = small_file[:-4]
+    assert int.from_bytes(small_file[-4:], "little") == zlib.crc32(body)
