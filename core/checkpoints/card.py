@@ -112,4 +112,4 @@ def codec_card(meta: dict) -> list[tuple[str, str]]:
             ("test MSE", f"{metrics['test_mse']:.6f}"),
             ("estimated / real bytes", f"{metrics['estimated_bytes']:,.0f} / {metrics['file_bytes']:,}"),
         ]
-    return rows + [("weights SHA-256", str(meta.get("weights_sha256", ""))[:16] + "…")]
+    return [*rows, ("weights SHA-256", str(meta.get("weights_sha256", ""))[:16] + "…")]
