@@ -1,7 +1,8 @@
 """`make checkpoints`: retrain every shipped checkpoint from scratch, reproducibly.
 
 Study levels first (they are what the dashboard opens on), then the sweep sizes, then the claims
-page's d=16 variants (`core.training.variants`; the denoising one starts from the new d=16).
+page's d=16 variants (`core.training.variants`; the denoising one starts from the new d=16), then the codec's
+rate models (`core.codec.training`, warm-started from the new auto-encoders).
 Each model uses the default TrainConfig (seed 0) on the CPU with the kernels pinned to AVX2
 (`core.training.cpu_kernels`), so a rebuild on any x86-64 machine with AVX2 reproduces the shipped
 weights bit for bit. Pass latent sizes to rebuild only those, or `--variants` for only the variants.
@@ -20,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.rebuild", description=__doc__.splitlines()[0])
     parser.add_argument("latent_dims", nargs="*", type=int)
     parser.add_argument("--variants", action="store_true", help="only the claims page's variants (digits04, denoise)")
+    parser.add_argument("--codec", action="store_true", help="only the codec's rate models")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    everything = not args.latent_dims and not args.variants
+    everything = not args.latent_dims and not args.variants and not args.codec
     dims = list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS) if everything else args.latent_dims
     for d in dims:
         code = train_main(["--latent-dim", str(d), "--device", "cpu"])
@@ -36,5 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             return code
     n = len(dims) + (2 if everything or args.variants else 0)
+    if everything or args.codec:
+        from core.codec.training import train_sweep
+
+        n += len(train_sweep())
     print(f"rebuilt {n} checkpoints in {time.perf_counter() - start:.0f} s")
     return 0
