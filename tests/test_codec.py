@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 from core.codec import CodecFileError, compress, decompress, digit_code, qualities, read_header
+from core.codec.__main__ import main as codec_cli
 from core.codec.fileformat import MAGIC, Header, parse_file, write_file
 from core.codec.latent_codec import latents
 from core.codec.store import load_rate_model
@@ -156,26 +157,45 @@ def test_cli_forms_compress_decompress_info_and_qualities(tmp_path):
     assert decoded.shape == (28, 28) and np.mean((decoded / 255.0 - TEST[42] / 255.0) ** 2) < 0.05
     info = _run("-m", "core.codec", "info", str(out))
     assert info.returncode == 0 and "images          4" in info.stdout and "model           codec_" in info.stdout
-    # refusals: one line on stderr, non-zero exit, never a traceback
-    (tmp_path / "empty.aec").write_bytes(b"")
-    (tmp_path / "cut.aec").write_bytes(out.read_bytes()[:-7])
-    (tmp_path / "noise.aec").write_bytes(np.random.default_rng(0).bytes(500))
-    wrong = bytearray(out.read_bytes())
-    wrong[len(MAGIC)] = 9
-    (tmp_path / "v9.aec").write_bytes(bytes(wrong))
+
+
+def _refused_in_process(capsys, *args: str) -> str:
+    assert codec_cli(list(args)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    return err[0]
+
+
+@pytest.mark.timeout(60)
+def test_cli_refuses_bad_files_and_inputs_with_one_line(tmp_path, capsys, small_file):
     header = Header(1, "codec_d099_l0.5", "ab" * 32, 1, (28, 28), 1)
     (tmp_path / "alien.aec").write_bytes(write_file(header, None, b"\0" * 8))
-    assert "empty" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "empty.aec")))
-    assert "truncated" in _refused(_run("-m", "core.codec", "decompress", str(tmp_path / "cut.aec"), "-o", "x"))
-    assert "not an auto-encoder codec file" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "noise.aec")))
-    assert "version 9" in _refused(_run("-m", "core.codec", "info", str(tmp_path / "v9.aec")))
     alien = _refused(_run("-m", "core.codec", "decompress", str(tmp_path / "alien.aec"), "-o", str(tmp_path / "o")))
     assert "codec_d099_l0.5" in alien and "python -m core.codec train" in alien
+    # the same code path in this process, for the other refusals
+    (tmp_path / "empty.aec").write_bytes(b"")
+    (tmp_path / "cut.aec").write_bytes(small_file[:-7])
+    (tmp_path / "noise.aec").write_bytes(np.random.default_rng(0).bytes(500))
+    wrong = bytearray(small_file)
+    wrong[len(MAGIC)] = 9
+    (tmp_path / "v9.aec").write_bytes(bytes(wrong))
     (tmp_path / "dust.png").write_bytes(b"not an image at all")
-    assert "dust.png" in _refused(
-        _run("-m", "core.codec", "compress", str(tmp_path / "dust.png"), "-o", "x.aec", "--quality", "1")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 200), 255).save(blank)
+    assert "empty" in _refused_in_process(capsys, "info", str(tmp_path / "empty.aec"))
+    assert "truncated" in _refused_in_process(capsys, "decompress", str(tmp_path / "cut.aec"), "-o", str(tmp_path))
+    assert "not an auto-encoder codec file" in _refused_in_process(capsys, "info", str(tmp_path / "noise.aec"))
+    assert "version 9" in _refused_in_process(capsys, "info", str(tmp_path / "v9.aec"))
+    assert "no such file" in _refused_in_process(capsys, "info", str(tmp_path / "missing.aec"))
+    out = str(tmp_path / "x.aec")
+    assert "dust.png" in _refused_in_process(
+        capsys, "compress", str(tmp_path / "dust.png"), "-o", out, "--quality", "1"
     )
-    assert "quality" in _refused(_run("-m", "core.codec", "compress", str(inputs), "-o", str(out), "--quality", "99"))
+    assert "blank.png" in _refused_in_process(capsys, "compress", str(blank), "-o", out, "--quality", "1")
+    good = tmp_path / "good"
+    good.mkdir()
+    Image.fromarray(TEST[0], mode="L").save(good / "t00000.png")
+    assert "quality" in _refused_in_process(capsys, "compress", str(good), "-o", out, "--quality", "99")
 
 
 def _refuses_or_decodes(data: bytes) -> None:

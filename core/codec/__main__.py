@@ -82,7 +82,9 @@ def _compress(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from core.codec import compress, read_header
+    from core.codec.store import quality_by_number
 
+    quality_by_number(args.quality)  # refuse a bad quality before reading any image
     files = _image_files(args.inputs)
     digits = np.stack([read_digit(p) for p in tqdm(files, desc="reading", unit="image", disable=None)])
     data = compress(digits, args.quality, names=[p.stem for p in files])
