@@ -34,9 +34,16 @@ FAMILY_COLORS = {
     "WebP": "#2ca02c",
     "PNG": "#8c564b",
     "raw": "#000000",
+    "JPEG XL": "#17becf",
+    "LZMA": "#bcbd22",
+    "AE codec": "#67000d",
 }
-#: How a latent method's codes are stored, drawn as the line's dash.
-STORAGE_DASH = {"float32": "solid", "float16": "dash", "8-bit": "dot"}
+#: How a rate–distortion method stores the set (core.ratedistortion.codecs.FRAMINGS): one file solid and
+#: filled, a file per digit dashed and hollow, codes as bare numbers dotted.
+FRAMING_LINE = {"headers shared": "solid", "per file": "dash", "codes as numbers": "dot"}
+FRAMING_MARKER = {"headers shared": "circle", "per file": "circle-open", "codes as numbers": "square-open"}
+#: How a latent method's codes are stored, drawn as the marker (codes as numbers).
+STORAGE_MARKER = {"float32": "square-open", "float16": "diamond-open", "8-bit": "x-thin-open"}
 #: The model lab's training loss (its test MSE uses AE_COLOR, as on the error curve).
 TRAIN_COLOR = "#9467bd"
 #: Shades of red for several levels side by side, least compressed (lightest) first.

@@ -2,9 +2,11 @@
 
 Pure functions of records, like figures/study.py (kept apart so each file owns one
 subject). The rate–distortion chart draws every method the same way: a line per
-`method`, coloured by its `family`, dashed by how its codes are stored; it never asks
-which method it is drawing. Lossless points (MSE 0, PSNR infinite) can't sit on a log
-error axis, so any record with MSE 0 is drawn as a labelled vertical line at its size.
+`method`, coloured by its `family`, styled by its framing (one file for the set: solid,
+filled; a file per digit: dashed, hollow; codes as bare numbers: dotted, a marker per
+storage) and grouped by framing in the legend; it never asks which method it is drawing.
+Lossless points (MSE 0, PSNR infinite) can't sit on a log error axis, so any record with
+MSE 0 is drawn as a labelled vertical line at its size.
 """
 
 from __future__ import annotations
@@ -15,22 +17,42 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.levels import compression_pct
-from figures.colors import FAMILY_COLORS, GRID_BACKGROUND, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR, STORAGE_DASH
+from core.ratedistortion.codecs import FRAMINGS
+from core.ratedistortion.records import framing
+from figures.colors import (
+    FAMILY_COLORS,
+    FRAMING_LINE,
+    FRAMING_MARKER,
+    GRID_BACKGROUND,
+    ORIGINAL_COLOR,
+    PCA_COLOR,
+    RECONSTRUCTION_COLOR,
+    STORAGE_MARKER,
+)
 from figures.study import GAP_X, TILE, compression_xaxis, label_mosaic_rows, level_label, log_ticks
 
 Y_AXES = {"mse": ("test MSE (pixels in [0, 1]), log scale", "log"), "psnr": ("PSNR (dB, peak 1.0)", "linear")}
+#: The legend's group titles, one per framing.
+FRAMING_TITLES = {
+    "headers shared": "<b>one file for all digits</b> (headers shared)",
+    "per file": "<b>a file per digit</b> (headers in each)",
+    "codes as numbers": "<b>codes as bare numbers</b> (no file format)",
+}
 
 
 def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | None = None) -> go.Figure:
-    """Bytes per image (log x) against MSE or PSNR: one line per method, hover with the setting."""
+    """Bytes per image (log x) against MSE or PSNR: one line per method, grouped by framing, hover with the setting."""
     title, y_type = Y_AXES[y]
     fig = go.Figure()
     n_lossless = 0
-    for method in dict.fromkeys(r["method"] for r in records):
+    order = {m: i for i, m in enumerate(dict.fromkeys(r["method"] for r in records))}
+    by_framing = sorted(order, key=lambda m: (FRAMINGS.index(framing(_first(records, m))), order[m]))
+    for method in by_framing:
         pts = sorted((r for r in records if r["method"] == method), key=lambda r: r["bytes_per_image"])
         lossy = [r for r in pts if r["mse"] > 0]
-        family = pts[0]["family"]
+        family, how = pts[0]["family"], framing(pts[0])
         color = FAMILY_COLORS.get(family, PCA_COLOR)
+        symbol = STORAGE_MARKER.get(pts[0]["params"].get("storage"), FRAMING_MARKER[how])
         if lossy:
             fig.add_trace(
                 go.Scatter(
@@ -38,9 +60,10 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
                     y=[r[y] for r in lossy],
                     mode="lines+markers",
                     name=method,
-                    legendgroup=family,
-                    line=dict(color=color, dash=STORAGE_DASH.get(lossy[0]["params"].get("storage"), "solid")),
-                    marker=dict(size=6),
+                    legendgroup=how,
+                    legendgrouptitle_text=FRAMING_TITLES[how],
+                    line=dict(color=color, dash=FRAMING_LINE[how], width=2.5 if how == "headers shared" else 1.5),
+                    marker=dict(size=7, symbol=symbol, line=dict(color=color, width=1.5)),
                     customdata=[[r["setting"], r["mse"], r["psnr"]] for r in lossy],
                     hovertemplate=(
                         "<b>%{customdata[0]}</b><br>%{x:,.1f} bytes / image<br>MSE %{customdata[1]:.5f}"
@@ -50,10 +73,10 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
             )
         for r in (r for r in pts if r["mse"] == 0):
             # Plotly places annotations on a log axis by log10(x), shapes by x: so the label is added by hand.
-            fig.add_vline(x=r["bytes_per_image"], line=dict(color=color, dash="dot", width=2))
+            fig.add_vline(x=r["bytes_per_image"], line=dict(color=color, dash=FRAMING_LINE[how], width=1.5))
             fig.add_annotation(
                 x=np.log10(r["bytes_per_image"]),
-                y=0.98 - 0.06 * n_lossless,
+                y=0.98 - 0.055 * n_lossless,
                 yref="paper",
                 text=f"{method}: lossless, {r['bytes_per_image']:,.0f} B",
                 showarrow=False,
@@ -70,15 +93,19 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
     n = records[0]["n_images"] if records else 0
     sizes = [r["bytes_per_image"] for r in records]
     fig.update_layout(
-        title=f"Rate–distortion on {n:,} test digits: bytes per image against error",
-        xaxis=dict(title="bytes per image (measured, log scale)", type="log", **log_ticks(sizes)),
+        title=f"Rate–distortion on {n:,} test digits: bytes per digit against error",
+        xaxis=dict(title="bytes per digit (measured file sizes, log scale)", type="log", **log_ticks(sizes)),
         yaxis=dict(title=title, type=y_type, **(log_ticks(r[y] for r in records) if y_type == "log" else {})),
-        legend=dict(title="method (colour: family; dash: float32 / float16 / 8-bit)"),
+        legend=dict(title="colour: codec or model; line: how the set is stored", groupclick="toggleitem"),
         hovermode="closest",
-        height=560,
+        height=640,
         margin=dict(t=80),
     )
     return fig
+
+
+def _first(records: list[dict], method: str) -> dict:
+    return next(r for r in records if r["method"] == method)
 
 
 def images_side_by_side(

@@ -1,11 +1,11 @@
-"""Rate–distortion: the auto-encoder against JPEG, WebP, PNG and PCA, byte for byte."""
+"""Rate–distortion: the auto-encoder codec against JPEG, WebP, JPEG XL, PNG and LZMA, byte for byte, in two framings."""
 
 import pandas as pd
 import streamlit as st
 
 from core.data.mnist import load_split
-from core.ratedistortion.codecs import LATENT_STORAGE
-from core.ratedistortion.records import closest_points, where_it_wins
+from core.ratedistortion.codecs import FRAMINGS, HEADERS_SHARED, LATENT_STORAGE, PER_FILE
+from core.ratedistortion.records import closest_points, framing, where_it_wins
 from figures.ratedistortion import images_side_by_side, rate_distortion_chart
 from ui.measures import point_images, rd_records
 from ui.widgets import page_guard, png_download
@@ -17,10 +17,12 @@ N_PER_ROW = 10
 
 st.title("Rate–distortion")
 st.caption(
-    "How many bytes does a digit really take? Every method stores each of the 10,000 test digits and we "
-    "measure the bytes (real encoded lengths, headers included, each digit its own file) and the error of "
-    "what comes back. The auto-encoder's and PCA's codes are stored three ways: "
-    f"{', '.join(LATENT_STORAGE)}."
+    "How many bytes does a digit really take? Every method stores the 10,000 test digits and we measure the "
+    "bytes (real file sizes) and the error of what comes back, in two framings: **a file per digit** (each "
+    "digit pays its file's headers) and **one file for all digits** (the headers paid once: the codecs encode "
+    "one 100 × 100 mosaic of the digits, LZMA the raw pixels one after another; bytes per digit = the file's "
+    "size / 10,000). The auto-encoder codec's points are the sizes of its real files. The auto-encoder's and "
+    f"PCA's codes written as bare numbers ({', '.join(LATENT_STORAGE)}) are shown too: numbers, not a file format."
 )
 dims = page_guard()
 
@@ -29,27 +31,36 @@ y_axis = c1.radio("error axis", ["MSE", "PSNR"], horizontal=True, key="rd_y")
 budget = c2.select_slider(
     "byte budget per image", options=BUDGETS, value=32, key="rd_budget", format_func=lambda b: f"{b:,} B"
 )
+shown = st.pills(
+    "show", FRAMINGS, selection_mode="multi", default=list(FRAMINGS), key="rd_framings", format_func=str.capitalize
+)
 
 with st.spinner("Encoding the 10,000 test digits with every method (once; cached after)…"):
     records = rd_records(dims)
+visible = [r for r in records if framing(r) in shown]
+if not visible:
+    st.info("Pick at least one way of storing the digits above.")
+    st.stop()
 
 st.plotly_chart(
-    rate_distortion_chart(records, y=y_axis.lower(), budget=budget),
+    rate_distortion_chart(visible, y=y_axis.lower(), budget=budget),
     width="stretch",
     key="rd_chart",
     config=png_download("rate_distortion"),
 )
 st.markdown(where_it_wins(records))
 st.caption(
-    "8-bit codes: the per-dimension offsets and steps (2 × d float32) are counted once for the whole set of "
-    "10,000 digits, so they add 8·d / 10,000 bytes per image. JPEG and PNG use Pillow's `optimize=True`, WebP "
-    "libwebp's default effort (`method=4`). Lossless methods (error 0) are drawn as vertical lines."
+    f"Each classical codec at its best settings: JPEG quality 1–95 (Pillow, `optimize=True`), WebP quality 0–100 "
+    f"(libwebp's smallest, `method=6`; lossless `method=4`, as small and faster), JPEG XL distance 2–25 (libjxl "
+    f"via imagecodecs, effort 5), LZMA at preset 9 + extreme. 8-bit codes: the per-dimension offsets and steps "
+    f"(2 × d float32) are counted once for the set. Lossless methods (error 0) are vertical lines. Framings: "
+    f"{HEADERS_SHARED} solid, {PER_FILE} dashed."
 )
 
 st.subheader(f"The same digits at about {budget:,} bytes per image")
 labels = load_split("test").labels
 indices = [int((labels == d).argmax()) for d in range(N_PER_ROW)]
-points = closest_points(records, budget)
+points = closest_points([r for r in visible if r["mse"] > 0], budget)
 rows = [
     (
         f"{p['method']} · {p['setting']}<br>{p['bytes_per_image']:,.1f} B · MSE {p['mse']:.4f}",
@@ -61,7 +72,8 @@ st.plotly_chart(
     images_side_by_side(
         load_split("test").float_images(indices),
         rows,
-        title=f"Each method at its operating point closest to {budget:,} B (first test digit of each class)",
+        title=f"Each lossy method at its operating point closest to {budget:,} B (first test digit of each class)",
+        label_width=260,
     ),
     width="stretch",
     key="rd_strip",
@@ -74,6 +86,7 @@ with st.expander("All operating points"):
             [
                 {
                     "method": r["method"],
+                    "stored as": framing(r),
                     "setting": r["setting"],
                     "bytes / image": round(r["bytes_per_image"], 2),
                     "MSE": r["mse"],

@@ -253,9 +253,9 @@ def test_rate_distortion_page_toggles_the_error_axis_and_moves_the_byte_budget()
     at = run_page("pages/rate_distortion.py")
     fig = figure(at)
     names = [t["name"] for t in fig["data"]]
-    assert {"AE 8-bit", "PCA float32", "JPEG", "WebP"} <= set(names)
+    assert {"AE 8-bit", "PCA float32", "JPEG · per file", "WebP · headers shared"} <= set(names)
     assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
-    assert "auto-encoder wins" in " ".join(m.value for m in at.markdown)
+    assert "as a file per digit" in " ".join(m.value for m in at.markdown)
     mse_y = values(fig["data"][0]["y"])
     at.radio(key="rd_y").set_value("PSNR").run()
     fig = figure(at)

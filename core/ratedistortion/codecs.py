@@ -2,12 +2,14 @@
 
 Two kinds of storage, both returning (bytes, what a reader gets back):
 
-- Image codecs (`encode_image` / `decode_image`): each 28x28 digit is encoded with Pillow
-  as its own file (JPEG, WebP, PNG, or the raw 784 pixels), headers included, since that
-  is what a user storing one digit would keep. JPEG and PNG are written with Pillow's
-  `optimize=True` (smaller Huffman tables / best zlib effort). WebP uses libwebp's default
-  effort (`method=4`): its slowest `method=6` saves a few percent of the bytes at twice
-  the encoding time, which the time budget for all records can't afford.
+- Image codecs (`encode_image` / `decode_image`): JPEG, WebP and PNG with Pillow, JPEG XL
+  with `imagecodecs` (libjxl), or the raw pixels. Here each 28x28 digit is its own file,
+  headers included, since that is what a user storing one digit would keep
+  (`core/ratedistortion/shared.py` puts the whole set in one file instead). Each codec runs
+  at its most compact effort that fits the time budget of all records: JPEG and PNG with
+  `optimize=True`, lossy WebP with `method=6` (its smallest files), lossless WebP with
+  `method=4` (6 gives the same bytes on digits, 15x slower), JPEG XL at effort 5 (7 is as
+  small on single digits, 5x slower on a mosaic; bench/results.md measures effort 9).
 - Latent codes (`store_codes`): the N x d codes of a set of images as float32, float16 or
   8-bit. 8-bit quantises each dimension separately over the set (its own offset and
   step, so a dimension with a narrow range keeps its precision); the offsets and steps
@@ -20,33 +22,52 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import imagecodecs
 import numpy as np
 from PIL import Image
 
 from core.levels import IMAGE_SIDE
 
-#: Image codecs and the settings swept for each (None: the codec has no setting).
-IMAGE_CODECS: dict[str, tuple[int | None, ...]] = {
-    "JPEG": (2, 5, 10, 20, 40, 70, 90, 100),
-    "WebP": (0, 5, 10, 20, 40, 70, 100),
+#: How a method stores a set: each digit its own file, all digits in one file, or latent codes as bare numbers.
+PER_FILE, HEADERS_SHARED, AS_NUMBERS = "per file", "headers shared", "codes as numbers"
+FRAMINGS = (HEADERS_SHARED, PER_FILE, AS_NUMBERS)
+#: Image codecs and the settings swept for each, a digit per file (None: lossless).
+IMAGE_CODECS: dict[str, tuple[float | None, ...]] = {
+    "JPEG": (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 70, 95),
+    "WebP": (0, 2, 5, 10, 20, 40, 70, 100),
+    "JPEG XL": (4.0, 10.0, 15.0, 18.0, 20.0, 25.0),
     "PNG": (None,),
     "raw": (None,),
 }
+#: What a codec's setting is (JPEG XL's distance: 0 is lossless, 1 visually lossless, 25 the coarsest).
+SETTING_NAME = {"JPEG": "quality", "WebP": "quality", "JPEG XL": "distance"}
 LATENT_STORAGE = ("float32", "float16", "8-bit")
 PILLOW_FORMATS = {"JPEG": "JPEG", "WebP": "WEBP", "PNG": "PNG"}
+WEBP_METHOD = {"lossy": 6, "lossless": 4}
+JPEG_XL_EFFORT = {"lossy": 5, "lossless": 7}
 
 
-def encode_image(image: np.ndarray, codec: str, quality: int | None = None) -> bytes:
-    """One digit (28x28 uint8) as the bytes of a file in `codec`."""
+def encode_image(image: np.ndarray, codec: str, setting: float | None = None) -> bytes:
+    """One image (2-D uint8: a digit, or a mosaic of digits) as the bytes of a file in `codec`.
+
+    `setting` is the codec's quality (JPEG, WebP) or distance (JPEG XL); None is lossless.
+    """
     pixels = np.ascontiguousarray(image, dtype=np.uint8)
     if codec == "raw":
         return pixels.tobytes()
+    if codec == "JPEG XL":
+        if setting is None:
+            return imagecodecs.jpegxl_encode(pixels, lossless=True, effort=JPEG_XL_EFFORT["lossless"], numthreads=1)
+        effort = JPEG_XL_EFFORT["lossy"]
+        return imagecodecs.jpegxl_encode(pixels, level=None, distance=float(setting), effort=effort, numthreads=1)
     buf = io.BytesIO()
-    img = Image.fromarray(pixels, mode="L") if pixels.ndim == 2 else Image.fromarray(pixels)
+    img = Image.fromarray(pixels, mode="L")
     if codec == "JPEG":
-        img.save(buf, format="JPEG", quality=int(quality), optimize=True)
+        img.save(buf, format="JPEG", quality=int(setting), optimize=True)
+    elif codec == "WebP" and setting is None:
+        img.save(buf, format="WEBP", lossless=True, quality=100, method=WEBP_METHOD["lossless"])
     elif codec == "WebP":
-        img.save(buf, format="WEBP", quality=int(quality), method=4)
+        img.save(buf, format="WEBP", quality=int(setting), method=WEBP_METHOD["lossy"])
     elif codec == "PNG":
         img.save(buf, format="PNG", optimize=True)
     else:
@@ -54,21 +75,23 @@ def encode_image(image: np.ndarray, codec: str, quality: int | None = None) -> b
     return buf.getvalue()
 
 
-def decode_image(data: bytes, codec: str) -> np.ndarray:
-    """The 28x28 uint8 digit a reader gets back from `data`."""
+def decode_image(data: bytes, codec: str, shape: tuple[int, int] = (IMAGE_SIDE, IMAGE_SIDE)) -> np.ndarray:
+    """The uint8 image a reader gets back from `data` (`shape` is needed only for raw pixels)."""
     if codec == "raw":
-        return np.frombuffer(data, dtype=np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE).copy()
+        return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
+    if codec == "JPEG XL":
+        return np.asarray(imagecodecs.jpegxl_decode(data, numthreads=1), dtype=np.uint8)
     # naming the format skips Pillow's probing of every plugin (much faster for WebP)
     with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[codec]]) as img:
         return np.asarray(img if img.mode == "L" else img.convert("L"), dtype=np.uint8)
 
 
-def roundtrip_images(images: np.ndarray, codec: str, quality: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def roundtrip_images(images: np.ndarray, codec: str, setting: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Encode each digit as its own file and decode it: (bytes per image (N,), decoded uint8 (N, 28, 28))."""
     sizes = np.empty(len(images), dtype=np.int64)
     decoded = np.empty((len(images), IMAGE_SIDE, IMAGE_SIDE), dtype=np.uint8)
     for i, image in enumerate(images):
-        data = encode_image(image, codec, quality)
+        data = encode_image(image, codec, setting)
         sizes[i] = len(data)
         decoded[i] = decode_image(data, codec)
     return sizes, decoded
@@ -119,17 +142,41 @@ def store_codes(codes: np.ndarray, storage: str) -> tuple[float, np.ndarray]:
     raise ValueError(f"storage must be one of {LATENT_STORAGE}, got {storage!r}")
 
 
-def codec_record(images: np.ndarray, codec: str, quality: int | None) -> dict:
-    """The rate–distortion record of one codec at one setting over `images` (uint8, N x 28 x 28).
+def setting_label(codec: str, setting: float | None) -> str:
+    """'quality 5', 'distance 20', or 'lossless'."""
+    return "lossless" if setting is None else f"{SETTING_NAME[codec]} {setting:g}"
+
+
+def setting_of(params: dict) -> float | None:
+    """The setting an image codec's record was made at (None: lossless), read back from its `params`."""
+    return params.get(SETTING_NAME.get(params["codec"], ""))
+
+
+def method_label(codec: str, framing: str) -> str:
+    """An image codec's method name in one framing, e.g. 'WebP · headers shared'."""
+    return f"{codec} · {framing}"
+
+
+def image_record(
+    images: np.ndarray, decoded: np.ndarray, codec: str, setting: float | None, framing: str, nbytes: float
+) -> dict:
+    """The record of an image codec: `nbytes` per digit and the error of `decoded` against `images` (uint8)."""
+    n = len(images)
+    diff = decoded.reshape(n, -1).astype(np.float64) - images.reshape(n, -1)
+    image_mse = ((diff / 255.0) ** 2).mean(axis=1)
+    knob = {SETTING_NAME[codec]: setting} if setting is not None else {"lossless": True}
+    params = {"codec": codec, "framing": framing, **knob}
+    return make_record(method_label(codec, framing), codec, setting_label(codec, setting), params, nbytes, image_mse)
+
+
+def codec_record(images: np.ndarray, codec: str, setting: float | None) -> dict:
+    """The rate–distortion record of one codec at one setting over `images` (uint8, N x 28 x 28), a file per digit.
 
     Lives here, not in core/ratedistortion/records.py, so the worker processes that run it import
-    only numpy and Pillow (not torch): that import alone would cost each worker seconds.
+    only numpy, Pillow and imagecodecs (not torch): that import alone would cost each worker seconds.
     """
-    sizes, decoded = roundtrip_images(images, codec, quality)
-    diff = decoded.reshape(len(images), -1).astype(np.float64) - images.reshape(len(images), -1)
-    image_mse = ((diff / 255.0) ** 2).mean(axis=1)
-    setting = "lossless" if quality is None else f"quality {quality}"
-    return make_record(codec, codec, setting, {"codec": codec, "quality": quality}, sizes.mean(), image_mse)
+    sizes, decoded = roundtrip_images(images, codec, setting)
+    return image_record(images, decoded, codec, setting, PER_FILE, float(sizes.mean()))
 
 
 def make_record(method: str, family: str, setting: str, params: dict, nbytes: float, image_mse: np.ndarray) -> dict:

@@ -7,15 +7,20 @@ serve them all (CompressAI's idea):
      "params": {"latent_dim": 8, "storage": "8-bit"},
      "bytes_per_image": 8.0064, "mse": 0.0171, "psnr": 17.7, "n_images": 10000}
 
-Methods: the auto-encoder at every trained level and PCA at the same sizes, each with its
-codes stored as float32, float16 and 8-bit (core/ratedistortion/codecs.py); JPEG and WebP over a quality
-sweep; PNG; the raw 784 bytes. Bytes are measured lengths, never estimates. Lossless
-points have `mse` 0 and `psnr` null (infinite).
+Methods, in three framings (`framing`):
+- headers shared: the auto-encoder codec's files (`core.codec`, one file for the set); JPEG, WebP
+  and JPEG XL sweeps on one mosaic of the set; PNG, WebP and JPEG XL lossless on it; LZMA over
+  the raw bytes (core/ratedistortion/shared.py);
+- per file: JPEG, WebP and JPEG XL sweeps, PNG and the raw 784 bytes, each digit its own file;
+- codes as numbers: the auto-encoder at every trained level and PCA at the same sizes, codes
+  stored as float32, float16 and 8-bit: bare numbers, not a file format.
+Bytes are measured lengths, never estimates. Lossless points have `mse` 0 and `psnr` null (infinite).
 
 Records are computed for the whole test set once and kept as JSON in the disk cache,
-keyed by everything they depend on (data, each checkpoint's weights digest, Pillow's
-version, the sweep), so a retrained model or a new sweep can't be served stale.
-`python -m core.ratedistortion --json` prints them.
+keyed by everything they depend on (data, each checkpoint's weights digest, the codec
+libraries' versions, the sweeps), so a retrained model or a new sweep can't be served stale;
+the codec's records have their own cache, keyed by its models. `python -m core.ratedistortion --json`
+prints them.
 """
 
 from __future__ import annotations
@@ -43,22 +48,33 @@ from core.models.inference import ae_decode, ae_encode
 from core.models.pca import pca_basis
 from core.paths import cache_dir
 from core.ratedistortion.codecs import (
+    AS_NUMBERS,
+    HEADERS_SHARED,
     IMAGE_CODECS,
+    JPEG_XL_EFFORT,
     LATENT_STORAGE,
+    PER_FILE,
+    WEBP_METHOD,
     codec_record,
     make_record,
     roundtrip_images,
+    setting_of,
     store_codes,
 )
+from core.ratedistortion.shared import LZMA_PRESET, SHARED_CODECS, roundtrip_set, shared_record
 from core.storage.atomic import atomic_write_text, locked
 from core.storage.cache import cached_arrays
 
 #: Bumped whenever the way records are computed changes, so old cache entries are ignored.
-RD_VERSION = 3
+RD_VERSION = 4
 #: The error threshold the targets speak of ("the smallest bytes at which each method reaches MSE ≤ 0.01").
 TARGET_MSE = 0.01
 LATENT_FAMILIES = ("auto-encoder", "PCA")
 SHORT = {"auto-encoder": "AE", "PCA": "PCA"}
+#: The auto-encoder codec's family (`core.codec`'s records).
+CODEC_FAMILY = "AE codec"
+#: Families that are classical codecs (not a learned model).
+CLASSICAL = ("JPEG", "WebP", "JPEG XL", "PNG", "raw", "LZMA")
 
 
 # --- latent methods: codes cached per model, decoded after storage ---------------------------------
@@ -99,17 +115,28 @@ def method_name(family: str, storage: str | None = None) -> str:
     return f"{SHORT.get(family, family)} {storage}" if storage else family
 
 
+def image_tasks() -> list[tuple[str, str, float | None]]:
+    """(framing, codec, setting) of every image-codec point, the slowest first so two workers finish together."""
+    per_file = [(PER_FILE, c, q) for c, qs in IMAGE_CODECS.items() for q in qs]
+    shared = [(HEADERS_SHARED, c, q) for c, qs in SHARED_CODECS.items() for q in qs]
+    return sorted(per_file, key=lambda t: ["JPEG XL", "WebP", "PNG", "JPEG", "raw"].index(t[1])) + shared
+
+
+def image_codec_record(images: np.ndarray, framing: str, codec: str, setting: float | None) -> dict:
+    """One image codec's record in one framing (run in a worker process)."""
+    return (codec_record if framing == PER_FILE else shared_record)(images, codec, setting)
+
+
 def compute_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
     """Every method's records on the first `n_images` test digits (all 10,000 by default); no cache.
 
     Latent codes first (torch, in this process; float32 codes decode to exactly the model's
     reconstructions, whose per-image errors `core.evaluation.evaluate` already keeps), then the image
-    codecs (Pillow, one digit at a time) in worker processes, one per core.
+    codecs in worker processes, one per core. The codec's records are not here (see `rd_records`).
     """
     dims = available_latent_dims() if latent_dims is None else latent_dims
     images = np.ascontiguousarray(load_split("test").images[:n_images])
     x = to_unit_float(images)
-    tasks = [(codec, q) for codec, qualities in IMAGE_CODECS.items() for q in qualities]
     records = []
     for family, (_, decode) in CODERS.items():
         for d in dims:
@@ -120,30 +147,43 @@ def compute_records(latent_dims: list[int] | None = None, n_images: int | None =
                     err = evaluate(EVALUATE_METHOD[family], d).image_mse[: len(x)]  # whose error evaluate() keeps
                 else:
                     err = per_image_mse(x, decode(d, stored))
-                params = {"latent_dim": d, "storage": storage}
+                params = {"latent_dim": d, "storage": storage, "framing": AS_NUMBERS}
                 records.append(make_record(method_name(family, storage), family, f"d={d}", params, nbytes, err))
-    args = list(zip(*[(images, c, q) for c, q in tasks], strict=True))
+    tasks = image_tasks()
+    args = list(zip(*[(images, *t) for t in tasks], strict=True))
     if threading.current_thread() is not threading.main_thread():
         # Inside the dashboard (a Streamlit script thread) worker processes are not started: spawning
         # them from there hung on a fresh cache (seen under AppTest). The records are computed once,
         # one codec after another, then cached; the CLI and the benchmarks use the workers below.
-        return records + list(map(codec_record, *args))
+        return records + list(map(image_codec_record, *args))
     # After torch is done, so its threads and the codec workers don't fight over the cores.
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return records + list(pool.map(codec_record, *args))
+        return records + list(pool.map(image_codec_record, *args))
+
+
+def codec_points(n_images: int | None = None) -> list[dict]:
+    """The auto-encoder codec's records (real files, `core.codec`), or none where the codec isn't installed."""
+    try:
+        from core.codec import codec_records
+    except ImportError:
+        return []
+    return codec_records(n_images)
 
 
 def _cache_key(dims: list[int], n_images: int | None) -> str:
+    import imagecodecs
     import PIL
 
     sources = [_source(f, d) for f in CODERS for d in dims]
-    spec = json.dumps([RD_VERSION, data_digest(), sources, PIL.__version__, IMAGE_CODECS, LATENT_STORAGE, n_images])
+    libraries = [PIL.__version__, imagecodecs.__version__, imagecodecs.jpegxl_version(), WEBP_METHOD, JPEG_XL_EFFORT]
+    sweeps = [IMAGE_CODECS, SHARED_CODECS, LATENT_STORAGE, LZMA_PRESET]
+    spec = json.dumps([RD_VERSION, data_digest(), sources, libraries, sweeps, n_images])
     return hashlib.sha256(spec.encode()).hexdigest()[:24]
 
 
 def rd_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
-    """The records, from the disk cache when present (atomic JSON under a lock), else computed once."""
+    """Every record, the codec's first: read from the disk caches (atomic JSON under a lock), else computed once."""
     dims = available_latent_dims() if latent_dims is None else list(latent_dims)
     path = cache_dir() / "ratedistortion" / f"records_{_cache_key(dims, n_images)}.json"
 
@@ -154,15 +194,18 @@ def rd_records(latent_dims: list[int] | None = None, n_images: int | None = None
             return None
 
     hit = read()
-    if hit is not None:
-        return hit
-    with locked(path):
-        hit = read()  # another process may have written it while we waited
-        if hit is not None:
-            return hit
-        records = compute_records(dims, n_images)
-        atomic_write_text(path, json.dumps(records) + "\n")
-        return records
+    if hit is None:
+        with locked(path):
+            hit = read()  # another process may have written it while we waited
+            if hit is None:
+                hit = compute_records(dims, n_images)
+                atomic_write_text(path, json.dumps(hit) + "\n")
+    return codec_points(n_images) + hit
+
+
+def framing(record: dict) -> str:
+    """How a record's method stores the set: per file, headers shared (one file), or codes as numbers."""
+    return record["params"].get("framing", HEADERS_SHARED if record["family"] == CODEC_FAMILY else PER_FILE)
 
 
 # --- reading the records ---------------------------------------------------------------------------
@@ -205,16 +248,67 @@ def _b(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
 
 
-def where_it_wins(records: list[dict], family: str = "auto-encoder", max_mse: float = TARGET_MSE) -> str:
-    """Where `family` (the auto-encoder by default) is the best of all methods and where it isn't, from the data."""
-    front = frontier(records)
+def cheapest(records: list[dict], keep: Callable[[dict], bool], max_mse: float = TARGET_MSE) -> dict | None:
+    """The fewest-bytes record among those `keep` accepts with MSE ≤ `max_mse` (None if none gets there)."""
+    ok = [r for r in records if keep(r) and r["mse"] <= max_mse]
+    return min(ok, key=lambda r: r["bytes_per_image"]) if ok else None
+
+
+def learned_family(records: list[dict]) -> str:
+    """The learned method the verdict speaks for: the codec's real files when present, else the codes as numbers."""
+    return CODEC_FAMILY if any(r["family"] == CODEC_FAMILY for r in records) else "auto-encoder"
+
+
+def _against(classical: dict | None, mine: dict, how: str) -> str:
+    if classical is None:
+        return f"never gets there {how}"
+    ratio = classical["bytes_per_image"] / mine["bytes_per_image"]
+    cmp = f"{ratio:.1f}× more" if ratio >= 1 else f"{1 / ratio:.1f}× fewer: it wins here"
+    return (
+        f"{_b(classical['bytes_per_image'])} B {how} ({classical['method'].split(' · ')[0]}, "
+        f"{classical['setting']}; {cmp})"
+    )
+
+
+def verdict_at(records: list[dict], family: str | None = None, max_mse: float = TARGET_MSE) -> str:
+    """Bytes per digit the learned `family` and the best classical codec need for MSE ≤ `max_mse`, in both framings."""
+    family = family or learned_family(records)
+    name = "auto-encoder codec" if family == CODEC_FAMILY else family
+    mine = cheapest(records, lambda r: r["family"] == family, max_mse)
+    if mine is None:
+        return f"The {name} never reaches MSE ≤ {max_mse:g} here."
+    best = {
+        f: cheapest(records, lambda r, f=f: r["family"] in CLASSICAL and framing(r) == f, max_mse)
+        for f in (PER_FILE, HEADERS_SHARED)
+    }
+    what = "" if family == CODEC_FAMILY else " stored as bare numbers, no file format"
+    return (
+        f"**At MSE ≤ {max_mse:g}** the {name} needs **{_b(mine['bytes_per_image'])} B per digit** "
+        f"({mine['method']}, {mine['setting']}{what}). The best classical codec needs "
+        f"{_against(best[PER_FILE], mine, 'as a file per digit')} and "
+        f"{_against(best[HEADERS_SHARED], mine, 'with headers shared, all digits in one file')}."
+    )
+
+
+def where_it_wins(records: list[dict], family: str | None = None, max_mse: float = TARGET_MSE) -> str:
+    """The verdict in both framings (`verdict_at`), then where `family` is the best of all methods, from the data.
+
+    `family` defaults to the codec when its records are present (`learned_family`). A method that writes
+    files is weighed against files only: codes as bare numbers are left out of its best-of-all curve.
+    """
+    family = family or learned_family(records)
+    name = "auto-encoder codec" if family == CODEC_FAMILY else family
+    mine_framing = next((framing(r) for r in records if r["family"] == family), AS_NUMBERS)
+    pool = [r for r in records if mine_framing == AS_NUMBERS or framing(r) != AS_NUMBERS]
+    front = frontier(pool)
     mine = [r for r in front if r["family"] == family]
+    text = verdict_at(records, family, max_mse)
     if not mine:
-        return f"The {family} is never the best choice here: at every size another method has a lower error."
+        return text + f" The {name} is never the best choice here: at every size another method has a lower error."
     lo, hi = mine[0]["bytes_per_image"], mine[-1]["bytes_per_image"]
     after = [r for r in front if r["bytes_per_image"] > hi]
-    text = (
-        f"**Where the {family} wins:** from {_b(lo)} to {_b(hi)} bytes per image, its points "
+    text += (
+        f" **Where the {name} wins:** from {_b(lo)} to {_b(hi)} bytes per digit, its points "
         f"({', '.join(sorted({r['method'] for r in mine}))}) make up the best-of-all curve: no other method "
         f"gets as low an error with as few bytes."
     )
@@ -226,27 +320,11 @@ def where_it_wins(records: list[dict], family: str = "auto-encoder", max_mse: fl
         lossless = next((r for r in after if r["mse"] == 0), None)
         text += (
             f" **Where it doesn't:** above {_b(hi)} bytes, {first['method']} ({first['setting']}) has a lower error "
-            f"(MSE {first['mse']:.5f} at {_b(first['bytes_per_image'])} bytes) than any {family} point"
+            f"(MSE {first['mse']:.5f} at {_b(first['bytes_per_image'])} bytes) than any {name} point"
         )
         text += (
-            f", and {lossless['method']} stores the digit exactly in {_b(lossless['bytes_per_image'])} bytes."
+            f", and {lossless['method']} stores the digits exactly in {_b(lossless['bytes_per_image'])} bytes each."
             if lossless
-            else "."
-        )
-    reach = bytes_to_reach(records, max_mse)
-    fam = [r for m, r in reach.items() if r and r["family"] == family]
-    if fam:
-        best = min(fam, key=lambda r: r["bytes_per_image"])
-        rivals = [r for r in reach.values() if r and r["family"] != family]
-        rival = min(rivals, key=lambda r: r["bytes_per_image"]) if rivals else None
-        text += (
-            f" To reach MSE ≤ {max_mse:g} it needs {_b(best['bytes_per_image'])} bytes ({best['method']}, "
-            f"{best['setting']})"
-        )
-        text += (
-            f"; the cheapest other method, {rival['method']} ({rival['setting']}), needs "
-            f"{_b(rival['bytes_per_image'])} ({rival['bytes_per_image'] / best['bytes_per_image']:.1f}×)."
-            if rival
             else "."
         )
     return text
@@ -259,14 +337,23 @@ def reconstruct_point(record: dict, indices: list[int]) -> np.ndarray:
     """What a reader gets back for test digits `indices` at this operating point, float32 (k, 28, 28).
 
     Latent methods store the whole set's codes (8-bit offsets and steps depend on the set)
-    and decode just the rows asked for; image codecs encode and decode those digits.
+    and decode just the rows asked for; a shared file is the whole set's, decoded and cut;
+    per-file codecs and the codec (which codes each digit on its own) encode just those digits.
     """
     params, idx = record["params"], list(indices)
-    if "latent_dim" in params:
+    test = load_split("test")
+    if record["family"] == CODEC_FAMILY:
+        from core.codec import compress, decompress
+
+        return decompress(compress(np.asarray(test.images)[idx], params["quality"])).images
+    if "storage" in params:
         codes = set_codes(record["family"], params["latent_dim"], record["n_images"])
         _, stored = store_codes(codes, params["storage"])
         return CODERS[record["family"]][1](params["latent_dim"], stored[idx])
-    _, decoded = roundtrip_images(np.asarray(load_split("test").images)[idx], params["codec"], params["quality"])
+    if framing(record) == HEADERS_SHARED:
+        _, decoded = roundtrip_set(np.asarray(test.images[: record["n_images"]]), params["codec"], setting_of(params))
+        return to_unit_float(decoded[idx])
+    _, decoded = roundtrip_images(np.asarray(test.images)[idx], params["codec"], setting_of(params))
     return to_unit_float(decoded)
 
 
@@ -287,9 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
         return 0
-    print(f"{'method':<12} {'setting':<12} {'bytes/image':>11} {'MSE':>9} {'PSNR dB':>8}")
+    print(f"{'method':<26} {'setting':<20} {'bytes/image':>11} {'MSE':>9} {'PSNR dB':>8}")
     for r in records:
         p = "inf" if r["psnr"] is None else f"{r['psnr']:.2f}"
-        print(f"{r['method']:<12} {r['setting']:<12} {r['bytes_per_image']:>11.2f} {r['mse']:>9.6f} {p:>8}")
+        print(f"{r['method']:<26} {r['setting']:<20} {r['bytes_per_image']:>11.2f} {r['mse']:>9.6f} {p:>8}")
     print(f"\n{where_it_wins(records)}\n({time.perf_counter() - start:.1f} s)")
     return 0
