@@ -397,67 +397,9 @@ def section_your_digit() -> str:
 
 
 def section_ratedistortion() -> str:
-    from bench.rd_bench import bytes_at_target, classifier_figures, rd_timings
-    from core.ratedistortion.records import TARGET_MSE
+    from bench.rd_bench import section
 
-    t = rd_timings()
-    reach = bytes_at_target()
-    ae = [x["record"] for x in reach if x["record"] and x["record"]["family"] == "auto-encoder"]
-    best_ae = min(ae, key=lambda r: r["bytes_per_image"]) if ae else None
-    jpeg = next((x["record"] for x in reach if x["method"] == "JPEG"), None)
-    rows = [
-        [
-            x["method"],
-            "never" if r is None else f"{r['bytes_per_image']:,.1f}",
-            "" if r is None else r["setting"],
-            "" if r is None else f"{r['mse']:.5f}",
-            "" if r is None or best_ae is None else f"{r['bytes_per_image'] / best_ae['bytes_per_image']:.1f}×",
-        ]
-        for x in reach
-        for r in [x["record"]]
-    ]
-    ratio = (
-        f"**JPEG needs {jpeg['bytes_per_image'] / best_ae['bytes_per_image']:.1f}× the bytes of the auto-encoder** "
-        f"to reach MSE ≤ {TARGET_MSE:g}: {jpeg['bytes_per_image']:,.0f} B (JPEG {jpeg['setting']}) against "
-        f"{best_ae['bytes_per_image']:,.1f} B ({best_ae['method']}, {best_ae['setting']})."
-        if jpeg and best_ae
-        else "JPEG or the auto-encoder never reaches the target."
-    )
-    c = classifier_figures()
-    cpu = f", {c['cpu_s']:.0f} CPU-seconds" if c["cpu_s"] else ""
-    return (
-        "## Rate–distortion and recognisability\n\n"
-        + stamp()
-        + "\n"
-        + table(
-            ["measure", "value", "target"],
-            [
-                [
-                    "all records, first computation (CLI, fresh cache but MNIST, PCA fit and per-image errors; s)",
-                    f"{t['first_s']:.1f} ({t['first_cpu_s']:.0f} CPU-s; load average {t['load_before']:.1f} before)",
-                    "≤ 60 s",
-                ],
-                ["all records from the disk cache, in process (median of 5, s)", f"{t['cached_s']:.3f}", "≤ 1 s"],
-                ["the CLI from the disk cache, fresh process (median of 3, s)", f"{t['cli_cached_s']:.2f}", ""],
-                [
-                    "classifier accuracy on the 10,000 clean test digits (evaluated now)",
-                    f"{100 * c['accuracy']:.2f} %",
-                    "≥ 99 %",
-                ],
-                [
-                    f"classifier training, {c['epochs']} epochs (recorded when shipped, s)",
-                    f"{c['wall_s']:.0f}{cpu}; epochs ended at " + ", ".join(f"{e:.0f}" for e in c["epoch_s"]),
-                    "≤ 180 s",
-                ],
-            ],
-        )
-        + f"\n\n### Smallest bytes per image at which each method reaches MSE ≤ {TARGET_MSE:g}\n\n"
-        + table(["method", "bytes / image", "setting", "MSE there", "× the auto-encoder's bytes"], rows)
-        + f"\n\n{ratio} Bytes are measured lengths on all 10,000 test digits: each digit its own file for the "
-        "image codecs (headers included); for 8-bit codes the per-dimension offsets and steps are counted once for "
-        "the set (8·d / 10,000 bytes per image). The machine is shared with other work; wall times under load "
-        "are given with the CPU-seconds they used.\n"
-    )
+    return section()
 
 
 def section_codec() -> str:
