@@ -30,6 +30,7 @@ HEADINGS = {
     "pages/per_digit.py": "Error per digit",
     "pages/your_digit.py": "Your digit",
     "pages/embedding.py": "Do reconstructions live where the originals do?",
+    "pages/claims.py": "The study's claims, tested",
     "pages/rate_distortion.py": "Rate–distortion",
     "pages/compress.py": "Compress",
     "pages/recognisability.py": "Recognisability",

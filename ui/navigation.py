@@ -70,6 +70,14 @@ PAGES = (
         "study",
     ),
     PageInfo(
+        "pages/claims.py",
+        "The study's claims, tested",
+        ":material/fact_check:",
+        "claims",
+        "Each of the study's claims as an experiment, with a verdict and its interval computed from the data.",
+        "beyond",
+    ),
+    PageInfo(
         "pages/rate_distortion.py",
         "Rate–distortion",
         ":material/compress:",

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from core.checkpoints.card import model_card
 from core.checkpoints.files import (
     CheckpointError,
@@ -23,7 +26,10 @@ from core.checkpoints.files import (
     read_weights,
 )
 from core.checkpoints.paths import checkpoint_name
+from core.levels import IMAGE_SIDE
 from core.models.autoencoder import AutoEncoder, ModelConfig
+from core.models.inference import as_input, in_batches
+from core.models.torch_thread import on_torch_thread
 from core.paths import checkpoint_dir
 from core.storage.atomic import locked
 
@@ -107,3 +113,17 @@ def variant_card(name: str) -> list[tuple[str, str]]:
     rows = model_card(VARIANT_LATENT_DIM, meta=meta)
     trained_on = VARIANTS[name].trained_on
     return [(k, trained_on if k == "training data" else v) for k, v in rows]
+
+
+@on_torch_thread
+@torch.no_grad()
+def variant_reconstruct(name: str, images: np.ndarray) -> np.ndarray:
+    """A variant's reconstructions (N, 28, 28) float32 in [0, 1] of uint8 or [0, 1] float images, in batches."""
+    net = load_variant(name)[0]
+    out = in_batches(net, as_input(images))
+    return torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE) if out else np.zeros((0, IMAGE_SIDE, IMAGE_SIDE))
+
+
+def variant_source_key(name: str) -> str:
+    """A cache key naming a variant's weights (read from its JSON, no model loaded)."""
+    return f"{variant_stem(name)}_{read_variant_meta(name)['weights_sha256'][:16]}"

@@ -245,3 +245,8 @@ class Placer:
             # neighbours and barely move after that, and every iteration is time the visitor waits.
             return np.asarray(self._tsne.transform(reduced, n_iter=PLACE_ITERATIONS))
         return self._umap.transform(reduced)
+
+
+def tsne_map(points: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The t-SNE this page's maps use (openTSNE, the settings above) on any points: the claims page times it."""
+    return _tsne(points, seed, lambda fraction, message: None)

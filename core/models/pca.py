@@ -39,7 +39,8 @@ class PCABasis:
         return self.decode(self.encode(images, latent_dim))
 
 
-def _fit(train_images: np.ndarray) -> PCABasis:
+def fit_pca(train_images: np.ndarray) -> PCABasis:
+    """The full PCA (all 784 components) of uint8 or [0, 1] images: the shipped basis, or one fitted on a subset."""
     from sklearn.decomposition import PCA
 
     x = to_unit_float(train_images).reshape(len(train_images), -1)
@@ -62,7 +63,7 @@ def pca_basis() -> PCABasis:
         except (OSError, ValueError, KeyError):
             pass  # damaged cache: refit below
     with locked(path):
-        basis = _fit(load_split("train").images)
+        basis = fit_pca(load_split("train").images)
 
         def write(tmp):
             with open(tmp, "wb") as fh:

@@ -34,9 +34,13 @@ from core.training.trainer import (
     step,
 )
 
-#: Epochs and peak rate per variant: `digits04` as the shipped d=16 (from scratch); `denoise` a short
-#: fine-tune of the shipped weights, at the wide codes' gentler rate so it adapts without forgetting.
-RECIPES = {"digits04": dict(epochs=15, max_lr=1e-2), "denoise": dict(epochs=4, max_lr=3e-3)}
+#: Epochs and peak rate per variant, so that both train within the rebuild's 15-minute budget for them:
+#: `digits04` the shipped d=16's recipe over 10 epochs, from scratch; `denoise` a short fine-tune of the
+#: shipped weights, at the wide codes' gentler rate so it adapts without forgetting.
+#: Threads the variants train on: one, so their weights don't depend on the host's core count, and a
+#: rebuild sharing a small machine with other work doesn't lose its time to idle thread barriers.
+TORCH_THREADS = 1
+RECIPES = {"digits04": dict(epochs=10, max_lr=1e-2), "denoise": dict(epochs=3, max_lr=3e-3)}
 
 
 def _tensor(images: np.ndarray) -> torch.Tensor:
@@ -53,6 +57,15 @@ def train_variant(
 ) -> TrainResult:
     """Train one variant on the CPU. `split` (train images, train labels, test images, test labels; uint8)
     defaults to MNIST; `start_from` is the model `denoise` fine-tunes (default: the shipped d=16)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(TORCH_THREADS)
+    try:
+        return _train(name, progress, split, start_from, epochs, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(name, progress, split, start_from, epochs, seed) -> TrainResult:
     variant = VARIANTS[name]
     recipe = RECIPES[name]
     config = TrainConfig(
@@ -138,6 +151,7 @@ def save_variant(name: str, result: TrainResult, folder=None, warm_start_sha256:
         "wall_time_s": result.wall_time_s,
         "device": "cpu",
         "cpu_kernels": kernels_in_use(),
+        "torch_threads": TORCH_THREADS,
         "versions": library_versions(),
     }
     return write_pair(variant_paths(name, folder), result.model, meta, "aecl-autoencoder")
