@@ -28,6 +28,7 @@ ORDER = [
     "your_digit",
     "lesson",
     "ratedistortion",
+    "compress",
     "codec",
     "lab",
     "reliability",
@@ -408,6 +409,12 @@ def section_codec() -> str:
     return section()
 
 
+def section_compress() -> str:
+    from bench.compress_bench import section
+
+    return section()
+
+
 def section_lab() -> str:
     from bench.lab_bench import section
 
@@ -423,6 +430,7 @@ SECTIONS = {
     "your_digit": section_your_digit,
     "lesson": section_lesson,
     "ratedistortion": section_ratedistortion,
+    "compress": section_compress,
     "codec": section_codec,
     "lab": section_lab,
     "reliability": section_reliability,
