@@ -30,6 +30,7 @@ ORDER = [
     "ratedistortion",
     "compress",
     "codec",
+    "claims",
     "lab",
     "reliability",
 ]
@@ -415,6 +416,12 @@ def section_compress() -> str:
     return section()
 
 
+def section_claims() -> str:
+    from bench.claims_bench import section
+
+    return section()
+
+
 def section_lab() -> str:
     from bench.lab_bench import section
 
@@ -432,6 +439,7 @@ SECTIONS = {
     "ratedistortion": section_ratedistortion,
     "compress": section_compress,
     "codec": section_codec,
+    "claims": section_claims,
     "lab": section_lab,
     "reliability": section_reliability,
 }

@@ -217,5 +217,24 @@ def test_a_missing_variant_is_a_message_with_the_command_that_builds_it(tmp_chec
     from core.checkpoints.files import CheckpointMissingError
     from core.checkpoints.variants import load_variant
 
-    with pytest.raises(CheckpointMissingError, match="python -m core.rebuild --variants"):
+    with pytest.raises(CheckpointMissingError, match=r"python -m core\.rebuild --variants"):
         load_variant("denoise")
+
+
+def test_claims_page_shows_every_claim_with_its_verdict_interval_and_command():
+    from streamlit.testing.v1 import AppTest
+
+    from core.claims.catalogue import CLAIMS
+    from core.paths import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "claims.py"), default_timeout=600)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "The study's claims, tested"
+    assert len(at.header) == len(CLAIMS)
+    verdicts = [b.value for kind in ("success", "warning", "error", "info") for b in at.get(kind)]
+    assert sum(v.startswith("**Verdict:") for v in verdicts) == len(CLAIMS)
+    parts = [m.value for m in at.markdown if "95 % interval" in m.value]
+    assert len(parts) >= len(CLAIMS)
+    assert [c.value for c in at.code] == [f"python -m core.claims {k}" for k in CLAIMS]
+    assert len(at.get("plotly_chart")) >= len(CLAIMS)

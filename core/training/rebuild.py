@@ -5,7 +5,8 @@ page's d=16 variants (`core.training.variants`; the denoising one starts from th
 rate models (`core.codec.training`, warm-started from the new auto-encoders).
 Each model uses the default TrainConfig (seed 0) on the CPU with the kernels pinned to AVX2
 (`core.training.cpu_kernels`), so a rebuild on any x86-64 machine with AVX2 reproduces the shipped
-weights bit for bit. Pass latent sizes to rebuild only those, or `--variants` for only the variants.
+weights bit for bit. Pass latent sizes to rebuild only those, or `--variants` for only the variants (and the
+claims page's scalability timings, `checkpoints/claims_scalability.json`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         code = variants_main(list(VARIANTS))
         if code:
             return code
+        from core.claims.scalability import write_shipped
+
+        write_shipped()  # the claims page's timings, measured on the host that built the models
     n = len(dims) + (2 if everything or args.variants else 0)
     if everything or args.codec:
         from core.codec.training import train_sweep
