@@ -109,11 +109,15 @@ class Quality:
 
 
 def qualities(folder: Path | None = None) -> list[Quality]:
-    """The shipped rate models that load, fewest bytes per digit first (number 1)."""
+    """The shipped rate models whose pair is on disk with a readable sidecar, fewest bytes per digit first (number 1).
+
+    Only the sidecars are read (cheap: pages and the CLI list qualities often); a model's weights are verified
+    against their digest when it is first used, and a damaged one is refused then, with the command that retrains it.
+    """
     found = []
     for name in list_codec_models(folder):
         try:
-            _, meta = load_rate_model(name, folder)
+            meta = read_codec_meta(name, folder)
             found.append((float(meta["metrics"]["bytes_per_digit"]), name, meta))
         except (CheckpointError, KeyError, TypeError, ValueError):
             continue
