@@ -45,19 +45,22 @@ def main(argv: list[str] | None = None) -> int:
 
         with tqdm(total=100, desc="timing", unit="%") as bar:
             write_shipped(lambda f, msg: (bar.update(round(100 * f) - bar.n), bar.set_postfix_str(msg)))
-    records = []
+    records, failed = [], []
     for key in tqdm(keys, desc="claims", disable=len(keys) == 1, file=sys.stderr):
         try:
             records.append(claim_record(key))
         except (CheckpointError, OSError, ValueError) as exc:
-            print(f"error: {key}: {exc}", file=sys.stderr)
-            return 1
+            failed.append(f"error: {key}: {exc}")
+    for line in failed:
+        print(line, file=sys.stderr)
+    if not records:
+        return 1
     if args.json:
         out = [r.to_dict() for r in records]
         print(json.dumps(out[0] if len(out) == 1 else out, indent=1))
     else:
         print("\n\n".join(describe(r) for r in records))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
