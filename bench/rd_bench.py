@@ -26,7 +26,7 @@ from core.data.mnist import data_digest, load_split
 from core.evaluation.evaluate import evaluate
 from core.models.pca import pca_basis
 from core.paths import REPO_ROOT, cache_dir
-from core.ratedistortion.codecs import AS_NUMBERS, HEADERS_SHARED, PER_FILE, encode_image
+from core.ratedistortion.codecs import AS_NUMBERS, HEADERS_SHARED, JPEG_XL_EFFORT, PER_FILE, encode_image
 from core.ratedistortion.records import (
     CLASSICAL,
     CODEC_FAMILY,
@@ -213,10 +213,10 @@ def section() -> str:
         "encoded alone, headers included; one file: the 10,000 digits as one 100 × 100 mosaic (LZMA: the raw "
         "bytes in a row), bytes per digit = file size / 10,000, each digit's error measured on the decoded "
         "mosaic cut back into digits.\n\n"
-        f"JPEG XL runs at effort 5 in the records. On the shared mosaic at distance {jxl['distance']:g}, libjxl's "
-        f"effort {jxl['effort']} gives {jxl['bytes']:.1f} B per digit (MSE {jxl['mse']:.4f}) against "
-        f"{jxl['ours_bytes']:.1f} B at effort 5, and took {jxl['s']:.0f} s for that one file: too slow for a sweep "
-        "within the records' time budget, and still above WebP's shared point.\n\n"
+        f"JPEG XL runs at effort {JPEG_XL_EFFORT['mosaic']} on the mosaic in the records. At distance "
+        f"{jxl['distance']:g}, libjxl's effort {jxl['effort']} gives {jxl['bytes']:.1f} B per digit (MSE "
+        f"{jxl['mse']:.4f}) against {jxl['ours_bytes']:.1f} B at effort {JPEG_XL_EFFORT['mosaic']}, and took "
+        f"{jxl['s']:.0f} s for that one file: too slow for a sweep within the records' time budget.\n\n"
         "### Every operating point (bytes per digit → MSE)\n\n"
         + table(["method", "stored as", "operating points"], all_points(records))
         + "\n\nBytes are measured lengths on all 10,000 test digits; for 8-bit codes the per-dimension offsets and "

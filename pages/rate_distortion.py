@@ -50,11 +50,11 @@ st.plotly_chart(
 )
 st.markdown(where_it_wins(records))
 st.caption(
-    f"Each classical codec at its best settings: JPEG quality 1–95 (Pillow, `optimize=True`), WebP quality 0–100 "
-    f"(libwebp's smallest, `method=6`; lossless `method=4`, as small and faster), JPEG XL distance 2–25 (libjxl "
-    f"via imagecodecs, effort 5), LZMA at preset 9 + extreme. 8-bit codes: the per-dimension offsets and steps "
-    f"(2 × d float32) are counted once for the set. Lossless methods (error 0) are vertical lines. Framings: "
-    f"{HEADERS_SHARED} solid, {PER_FILE} dashed."
+    "Each classical codec at its best settings: JPEG quality 1–95 (Pillow, `optimize=True`), WebP quality 0–100 "
+    "(libwebp's smallest, `method=6`; lossless `method=4`, as small and faster), JPEG XL distance 4–25 (libjxl via "
+    "imagecodecs; effort 4 per digit, 5 on the mosaic), LZMA at preset 9 + extreme. 8-bit codes: the per-dimension "
+    "offsets and steps (2 × d float32) are counted once for the set. Lossless methods (error 0) are vertical lines. "
+    f"Framings: {HEADERS_SHARED} solid, {PER_FILE} dashed."
 )
 
 st.subheader(f"The same digits at about {budget:,} bytes per image")

@@ -268,3 +268,43 @@ def test_verdict_gives_both_framings_from_the_records_and_flips_when_they_change
 
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def test_page_draws_both_framings_and_the_toggle_keeps_only_the_chosen_one():
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from core.paths import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "rate_distortion.py"), default_timeout=600)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    def chart(i: int = 0) -> dict:
+        return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+    traces = chart()["data"]
+    assert {t["legendgroup"] for t in traces} == {HEADERS_SHARED, PER_FILE, "codes as numbers"}
+    for t in traces:  # one file solid, a file per digit dashed: the framing is visible on the chart itself
+        assert (
+            t["line"]["dash"]
+            == {HEADERS_SHARED: "solid", PER_FILE: "dash", "codes as numbers": "dot"}[t["legendgroup"]]
+        )
+    assert {"JPEG XL · per file", "JPEG XL · headers shared", "WebP · headers shared"} <= {t["name"] for t in traces}
+    verdict = " ".join(m.value for m in at.markdown)
+    assert "as a file per digit" in verdict and "with headers shared" in verdict
+    strip_rows = chart(1)["layout"]["yaxis"]["ticktext"]
+    assert any("headers shared" in row for row in strip_rows) and any("per file" in row for row in strip_rows)
+
+    at.button_group(key="rd_framings").set_value([PER_FILE]).run()
+    assert not at.exception
+    assert {t["legendgroup"] for t in chart()["data"]} == {PER_FILE}
+    assert all("per file" in row for row in chart(1)["layout"]["yaxis"]["ticktext"][1:])  # below the originals
+    assert " ".join(m.value for m in at.markdown) == verdict  # the verdict weighs every framing, whatever is shown
+
+    at.button_group(key="rd_framings").set_value([]).run()
+    assert not at.exception and "Pick at least one" in at.info[0].value

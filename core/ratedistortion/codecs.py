@@ -8,8 +8,9 @@ Two kinds of storage, both returning (bytes, what a reader gets back):
   (`core/ratedistortion/shared.py` puts the whole set in one file instead). Each codec runs
   at its most compact effort that fits the time budget of all records: JPEG and PNG with
   `optimize=True`, lossy WebP with `method=6` (its smallest files), lossless WebP with
-  `method=4` (6 gives the same bytes on digits, 15x slower), JPEG XL at effort 5 (7 is as
-  small on single digits, 5x slower on a mosaic; bench/results.md measures effort 9).
+  `method=4` (6 gives the same bytes on digits, 15x slower), JPEG XL at effort 4 on a single
+  digit (smaller and faster there than 5 or 6) and 5 on a mosaic (7 is 1 % smaller and 5x
+  slower; bench/results.md measures effort 9).
 - Latent codes (`store_codes`): the N x d codes of a set of images as float32, float16 or
   8-bit. 8-bit quantises each dimension separately over the set (its own offset and
   step, so a dimension with a narrow range keeps its precision); the offsets and steps
@@ -33,9 +34,9 @@ PER_FILE, HEADERS_SHARED, AS_NUMBERS = "per file", "headers shared", "codes as n
 FRAMINGS = (HEADERS_SHARED, PER_FILE, AS_NUMBERS)
 #: Image codecs and the settings swept for each, a digit per file (None: lossless).
 IMAGE_CODECS: dict[str, tuple[float | None, ...]] = {
-    "JPEG": (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 70, 95),
-    "WebP": (0, 2, 5, 10, 20, 40, 70, 100),
-    "JPEG XL": (4.0, 10.0, 15.0, 18.0, 20.0, 25.0),
+    "JPEG": (1, 2, 3, 4, 5, 6, 8, 12, 20, 40, 70, 95),
+    "WebP": (0, 5, 20, 50, 100),
+    "JPEG XL": (10.0, 15.0, 19.0, 25.0),
     "PNG": (None,),
     "raw": (None,),
 }
@@ -44,7 +45,8 @@ SETTING_NAME = {"JPEG": "quality", "WebP": "quality", "JPEG XL": "distance"}
 LATENT_STORAGE = ("float32", "float16", "8-bit")
 PILLOW_FORMATS = {"JPEG": "JPEG", "WebP": "WEBP", "PNG": "PNG"}
 WEBP_METHOD = {"lossy": 6, "lossless": 4}
-JPEG_XL_EFFORT = {"lossy": 5, "lossless": 7}
+#: libjxl's effort: for one digit, for a mosaic of many, and lossless.
+JPEG_XL_EFFORT = {"digit": 4, "mosaic": 5, "lossless": 7}
 
 
 def encode_image(image: np.ndarray, codec: str, setting: float | None = None) -> bytes:
@@ -58,7 +60,7 @@ def encode_image(image: np.ndarray, codec: str, setting: float | None = None) ->
     if codec == "JPEG XL":
         if setting is None:
             return imagecodecs.jpegxl_encode(pixels, lossless=True, effort=JPEG_XL_EFFORT["lossless"], numthreads=1)
-        effort = JPEG_XL_EFFORT["lossy"]
+        effort = JPEG_XL_EFFORT["digit" if pixels.size <= IMAGE_SIDE * IMAGE_SIDE else "mosaic"]
         return imagecodecs.jpegxl_encode(pixels, level=None, distance=float(setting), effort=effort, numthreads=1)
     buf = io.BytesIO()
     img = Image.fromarray(pixels, mode="L")

@@ -19,8 +19,8 @@ from core.ratedistortion.codecs import HEADERS_SHARED, decode_image, encode_imag
 #: Codecs and settings swept on the mosaic (None: lossless). JPEG XL's setting is its distance.
 SHARED_CODECS: dict[str, tuple[float | None, ...]] = {
     "JPEG": (1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 50, 70, 95),
-    "WebP": (0, 1, 2, 3, 5, 10, 20, 40, 70, 100, None),
-    "JPEG XL": (2.0, 4.0, 8.0, 12.0, 15.0, 17.0, 19.0, 20.0, 22.0, 25.0, None),
+    "WebP": (0, 1, 2, 5, 10, 30, 70, 100, None),
+    "JPEG XL": (4.0, 10.0, 15.0, 19.0, 20.0, 25.0, None),
     "PNG": (None,),
     "LZMA": (None,),
 }
