@@ -23,7 +23,7 @@ from core.checkpoints.files import (
     write_pair,
 )
 from core.data.mnist import data_digest
-from core.models.classifier import ClassifierConfig, DigitClassifier, probabilities
+from core.models.classifier import ClassifierConfig, DigitClassifier, penultimate, probabilities
 from core.models.torch_thread import on_torch_thread
 from core.paths import checkpoint_dir
 
@@ -120,3 +120,9 @@ def load_classifier() -> tuple[DigitClassifier, dict]:
 def classify(images: np.ndarray) -> np.ndarray:
     """Class probabilities (N, 10) from the shipped classifier."""
     return probabilities(load_classifier()[0], images)
+
+
+@on_torch_thread
+def classifier_features(images: np.ndarray) -> np.ndarray:
+    """The shipped classifier's last hidden layer (N, hidden) for uint8 or [0, 1] float digits."""
+    return penultimate(load_classifier()[0], images)

@@ -8,7 +8,7 @@ whole interval is on the other side, and is left open where the interval straddl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 HOLDS = "holds"
@@ -55,3 +55,55 @@ def combine(outcomes: Sequence[str]) -> str:
     if any(o == DOES_NOT_HOLD for o in outcomes):
         return DOES_NOT_HOLD
     return CANT_TELL
+
+
+def every(outcomes: Sequence[str]) -> str:
+    """One outcome for a claim that needs every part, such as "digit 1 is the easiest" (easier than each
+    other digit): HOLDS if all parts hold, DOES_NOT_HOLD if any part is refuted, CANT_TELL otherwise."""
+    if not outcomes:
+        raise ValueError("a claim needs at least one part")
+    if all(o == HOLDS for o in outcomes):
+        return HOLDS
+    return DOES_NOT_HOLD if DOES_NOT_HOLD in outcomes else CANT_TELL
+
+
+def verdict(
+    claim: str,
+    estimate: float,
+    low: float,
+    high: float,
+    threshold: float,
+    holds_above: bool = True,
+    measure: str = "measured",
+    fmt: str = ".3g",
+) -> Verdict:
+    """`judge` with the sentence a page prints: the claim, the outcome, the estimate and its interval."""
+    outcome = judge(estimate, low, high, threshold, holds_above)
+    side = "above" if holds_above else "below"
+    v = Verdict(outcome, float(estimate), float(low), float(high), "")
+    sentence = (
+        f"{claim}: **{outcome}** ({measure} {v.interval_text(fmt)}; the claim needs it {side} {threshold:{fmt}})."
+    )
+    return Verdict(outcome, v.estimate, v.low, v.high, sentence)
+
+
+def ranking_verdict(
+    claim: str,
+    differences: Mapping[int, tuple[float, float, float]],
+    lowest: bool = True,
+    measure: str = "difference",
+    fmt: str = ".3g",
+) -> Verdict:
+    """A claim that one group ranks first (lowest when `lowest`, else highest), from its difference to each
+    other group as (estimate, low, high), e.g. digit 1's error minus digit d's. It holds when every difference
+    is on its side of 0, fails when any is wholly on the other side; the Verdict carries the closest rival."""
+    outcomes = {g: judge(*d, threshold=0.0, holds_above=not lowest) for g, d in differences.items()}
+    outcome = every(list(outcomes.values()))
+    sign = 1.0 if lowest else -1.0
+    rival = max(differences, key=lambda g: sign * differences[g][0])  # the group nearest to (or past) the first
+    if outcome == DOES_NOT_HOLD:
+        rival = next(g for g in differences if outcomes[g] == DOES_NOT_HOLD and sign * differences[g][0] > 0)
+    est, low, high = differences[rival]
+    v = Verdict(outcome, float(est), float(low), float(high), "")
+    sentence = f"{claim}: **{outcome}** ({measure} against {rival}: {v.interval_text(fmt)})."
+    return Verdict(outcome, v.estimate, v.low, v.high, sentence)

@@ -10,8 +10,11 @@ instant.
 
 Overlap. For each point we look at its k nearest neighbours in the 2-D map and count
 how many come from the other source (original vs reconstruction). With equal numbers of
-each, a perfect mix gives 50 % and fully separated clouds give 0 %. It can exceed 50 %
-when every original has its own reconstruction among its closest neighbours.
+each, a perfect mix gives 50 % and fully separated clouds give 0 %. `overlap_score` counts
+every neighbour, so an original's own reconstruction (its partner) lifts it above 50 %;
+`overlap` leaves each point's partner out, so it asks what the study asks (do the
+reconstructions follow the originals' distribution?), with bootstrap intervals overall
+and per digit.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from core.checkpoints.lab import ModelRef, latent_dim_of
 from core.checkpoints.loaded import load_model_and_meta
 from core.data.mnist import load_split
+from core.evaluation.metrics import bootstrap_indices, percentile_interval
 from core.models.inference import ae_reconstruct
 from core.storage.cache import cached_arrays, is_cached
 
@@ -32,6 +36,9 @@ MAP_METHODS = ("t-SNE", "UMAP", "PCA")
 DEFAULT_PER_SOURCE = 2000
 MAX_PER_SOURCE = 5000
 OVERLAP_K = 10
+#: Overlap above this reads as "the reconstructions mix with the originals": within 10 % of a perfect mix (50 %).
+MIXING_THRESHOLD = 0.45
+OVERLAP_BOOTSTRAP = 1000
 PLACE_ITERATIONS = 100
 CACHE_VERSION = 3  # bump whenever an embedding method changes, so no stale map is served
 
@@ -59,6 +66,17 @@ class Embedding:
         per_point = self.overlap_per_point
         return {d: float(per_point[self.labels == d].mean()) for d in range(10) if np.any(self.labels == d)}
 
+    @property
+    def partner(self) -> np.ndarray:
+        """(2n,) index of each point's partner: an original's reconstruction, a reconstruction's original."""
+        n = len(self.xy) // 2
+        return np.concatenate([np.arange(n, 2 * n), np.arange(n)])
+
+    @cached_property
+    def mixing(self) -> OverlapResult:
+        """The partner-free overlap with its bootstrap intervals, overall and per digit (computed once)."""
+        return overlap(self.xy, self.source, self.labels, self.partner)
+
 
 def sample_indices(n_per_source: int, seed: int) -> np.ndarray:
     n = int(np.clip(n_per_source, 10, MAX_PER_SOURCE))
@@ -74,6 +92,80 @@ def overlap_per_point(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) ->
     _, idx = NearestNeighbors(n_neighbors=k + 1).fit(xy).kneighbors(xy)
     neighbours = source[idx[:, 1:]]  # drop the point itself
     return (neighbours != source[:, None]).mean(axis=1)
+
+
+Interval = tuple[float, float, float]  # (estimate, low, high)
+
+
+@dataclass(frozen=True)
+class OverlapResult:
+    """Partner-free overlap: the estimate and 95 % bootstrap interval overall and per digit.
+
+    `replicates` keeps the bootstrap's per-digit means (n_boot, 10), resampled jointly, so the difference
+    between two digits gets its own interval (`difference`).
+    """
+
+    overall: Interval
+    per_digit: dict[int, Interval]
+    per_point: np.ndarray
+    replicates: np.ndarray
+    k: int
+
+    def difference(self, a: int, b: int) -> Interval:
+        """Digit a's overlap minus digit b's, with its bootstrap interval."""
+        est = self.per_digit[a][0] - self.per_digit[b][0]
+        return percentile_interval(est, self.replicates[:, a] - self.replicates[:, b])
+
+
+def overlap_per_point_without_partner(
+    xy: np.ndarray, source: np.ndarray, partner: np.ndarray, k: int = OVERLAP_K
+) -> np.ndarray:
+    """For each point, the share of its k nearest neighbours from the other source, leaving out the point
+    itself and its partner (index into xy; -1 for none), so a digit sitting on its own reconstruction
+    does not count as mixing."""
+    from sklearn.neighbors import NearestNeighbors
+
+    source, partner = np.asarray(source), np.asarray(partner)
+    k = min(k, len(xy) - 2)
+    _, idx = NearestNeighbors(n_neighbors=k + 2).fit(xy).kneighbors(xy)
+    own = np.arange(len(xy))[:, None]
+    keep = (idx != own) & (idx != partner[:, None])
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k]  # the first k kept neighbours, nearest first
+    neighbours = np.take_along_axis(idx, order, axis=1)
+    return (source[neighbours] != source[:, None]).mean(axis=1)
+
+
+def overlap(
+    xy: np.ndarray,
+    source: np.ndarray,
+    labels: np.ndarray,
+    partner: np.ndarray | None = None,
+    k: int = OVERLAP_K,
+    n_boot: int = OVERLAP_BOOTSTRAP,
+    seed: int = 0,
+) -> OverlapResult:
+    """Partner-free overlap of a 2-D map, overall and per digit, each with a 95 % bootstrap interval.
+
+    Points are resampled with replacement (seeded); a digit's replicate is the mean over its resampled points.
+    `partner=None` means no point has a partner (e.g. two halves of the originals).
+    """
+    labels = np.asarray(labels)
+    partner = np.full(len(xy), -1) if partner is None else np.asarray(partner)
+    per_point = overlap_per_point_without_partner(xy, source, partner, k)
+    idx = bootstrap_indices(len(per_point), n_boot, seed)
+    overall = percentile_interval(per_point.mean(), per_point[idx].mean(axis=1))
+    sums = np.zeros((n_boot, 10))
+    counts = np.zeros((n_boot, 10))
+    rows = np.repeat(np.arange(n_boot), idx.shape[1])
+    np.add.at(sums, (rows, labels[idx].ravel()), per_point[idx].ravel())
+    np.add.at(counts, (rows, labels[idx].ravel()), 1.0)
+    replicates = sums / np.maximum(counts, 1.0)
+    per_digit = {
+        int(d): percentile_interval(per_point[labels == d].mean(), replicates[:, d])
+        for d in range(10)
+        if np.any(labels == d)
+    }
+    return OverlapResult(overall, per_digit, per_point, replicates, k)
 
 
 def overlap_score(xy: np.ndarray, source: np.ndarray, k: int = OVERLAP_K) -> float:

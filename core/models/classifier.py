@@ -100,5 +100,19 @@ def probabilities(model: DigitClassifier, images: np.ndarray, batch_size: int = 
     return torch.cat(out).numpy() if out else np.zeros((0, N_CLASSES), np.float32)
 
 
+@torch.no_grad()
+def penultimate(model: DigitClassifier, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
+    """The last hidden layer's activations (N, hidden), in eval mode: what the classifier "sees" in a digit,
+    the feature space of the two-sample test and the Fréchet distance (`core.evaluation.divergence`)."""
+    was_training = model.training
+    model.eval()
+    x = as_input(images)
+    hidden = model.head[:-1]  # everything before the last Linear (its Dropout is the identity in eval mode)
+    batches = (x[i : i + batch_size] for i in range(0, len(x), batch_size))
+    out = [hidden(model.features((b - MNIST_MEAN) / MNIST_STD)) for b in batches]
+    model.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros((0, model.config.hidden), np.float32)
+
+
 def accuracy(model: DigitClassifier, images: np.ndarray, labels: np.ndarray) -> float:
     return float((probabilities(model, images).argmax(1) == np.asarray(labels)).mean())
