@@ -282,7 +282,9 @@ def _step_bits(seed: int) -> LessonStep:
         + (", for no more error." if as_good else ".")
         + " Those are real files: all 10,000 test digits in one, its header included.",
         question,
-        numbers_and_bits_bars(d, study_mse, [(q.label, q.bytes_per_digit, q.mse) for q in found]),
+        numbers_and_bits_bars(
+            d, study_mse, [(f"q{q.number} · d={q.latent_dim}", q.bytes_per_digit, q.mse) for q in found]
+        ),
         facts,
     )
 

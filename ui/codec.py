@@ -89,10 +89,10 @@ def show_digit_codes(image: np.ndarray) -> None:
     for q in found:
         code = digit_code(image, q.number)
         lines.append(
-            f"{q.label:<{width}}  {len(code):>3} B = {8 * len(code):>4} bits   "
-            f"(in a file of many: {q.bytes_per_digit:5.2f} B; as float32 numbers: "
-            f"{latent_bytes(q.latent_dim, 'float32'):>4} B)   {grouped_hex(code)}"
+            f"{q.label:<{width}}  {len(code):>3} B = {8 * len(code):>4} bits   file of many: "
+            f"{q.bytes_per_digit:5.2f} B/digit   float32 code: {latent_bytes(q.latent_dim, 'float32'):>4} B"
         )
+        lines.append(f"    {grouped_hex(code)}")
     st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(
         "What the entropy coder writes for this digit alone at each quality (no header). The coder writes whole "
