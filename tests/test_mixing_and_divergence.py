@@ -160,3 +160,25 @@ def test_the_classifier_tells_a_two_number_code_apart_better_than_a_392_number_o
     assert strong[1] > weak[2]  # intervals apart
     assert judge(*strong, threshold=INDISTINGUISHABLE, holds_above=False) == DOES_NOT_HOLD
     assert two_sample_accuracy(2, n=600) == strong  # cached, same answer
+
+
+def test_the_embedding_page_gives_the_partner_free_overlap_and_the_divergence_with_intervals_and_verdicts():
+    from streamlit.testing.v1 import AppTest
+
+    from core.evaluation.verdicts import OUTCOMES
+    from core.paths import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "pages/embedding.py"), default_timeout=600)
+    at.session_state["emb_method"] = "PCA"
+    at.session_state["emb_n"] = 300
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert "%" in metrics["overlap (own partner left out)"] and "%" in metrics["a classifier tells them apart"]
+    captions = " ".join(c.value for c in at.caption)
+    assert captions.count("95 % interval") >= 3
+    text = " ".join(m.value for m in at.markdown)
+    verdicts = [o for o in OUTCOMES if f"**{o}**" in text]
+    assert verdicts, text
+    assert "digit 1 separates most" in text  # the study's claim, judged at 99 %
+    assert "95 % interval" in at.dataframe[0].value.to_string() + at.dataframe[1].value.to_string()

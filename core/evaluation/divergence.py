@@ -27,7 +27,7 @@ from core.data.mnist import load_split
 from core.evaluation.evaluate import reconstruct, source_key
 from core.evaluation.metrics import binomial_ci, bootstrap_indices, percentile_interval
 from core.levels import compression_pct
-from core.storage.cache import cached_arrays
+from core.storage.cache import cached_arrays, is_cached
 
 Interval = tuple[float, float, float]  # (estimate, low, high)
 
@@ -116,6 +116,11 @@ def frechet_interval(a: np.ndarray, b: np.ndarray, n_boot: int = FRECHET_BOOTSTR
 def _key(model: ModelRef, method: str, n: int, seed: int) -> str:
     clf = load_classifier()[1]["weights_sha256"][:16]
     return f"v{CACHE_VERSION}_{source_key(method, model)}_clf{clf}_n{n}_s{seed}"
+
+
+def is_divergence_cached(model: ModelRef, method: str = "ae", n: int = DEFAULT_N, seed: int = 0) -> bool:
+    """Whether the divergence of this model is on disk (a page shows a progress line only when it is not)."""
+    return is_cached("divergence", _key(model, method, n, seed))
 
 
 def _divergence(model: ModelRef, method: str, n: int, seed: int) -> dict[str, np.ndarray]:

@@ -72,6 +72,13 @@ class Embedding:
         n = len(self.xy) // 2
         return np.concatenate([np.arange(n, 2 * n), np.arange(n)])
 
+    def partner_gap(self) -> tuple[float, float]:
+        """Median map distance between each original and its reconstruction, and the map's width: how close
+        the map puts partners, whatever a classifier can tell between them."""
+        n = len(self.xy) // 2
+        gap = float(np.median(np.linalg.norm(self.xy[:n] - self.xy[n:], axis=1)))
+        return gap, float(np.ptp(self.xy[:, 0]))
+
     @cached_property
     def mixing(self) -> OverlapResult:
         """The partner-free overlap with its bootstrap intervals, overall and per digit (computed once)."""
