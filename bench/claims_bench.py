@@ -55,7 +55,7 @@ def cold_times() -> dict[str, dict]:
 def page_times(revisits: int = 5) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from bench.dashboard_bench import _click, _visit
+    from bench.dashboard_bench import click, visit
     from tests.browser import launch_chromium, streamlit_server, wait_for_app
 
     for key in CLAIMS:  # the disk caches are warm before the clock starts
@@ -65,11 +65,11 @@ def page_times(revisits: int = 5) -> dict:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         wait_for_app(page)
-        first = _visit(page, url, "claims", HEADING)
+        first = visit(page, url, "claims", HEADING)
         again = []
         for _ in range(revisits):
-            _click(page, "Error vs compression", "Reconstruction error against compression")
-            again.append(_click(page, HEADING, HEADING))
+            click(page, "Error vs compression", "Reconstruction error against compression")
+            again.append(click(page, HEADING, HEADING))
         browser.close()
     return {"first_s": first, "revisit_median_s": statistics.median(again), "revisit_max_s": max(again)}
 

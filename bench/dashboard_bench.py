@@ -68,14 +68,15 @@ def startup_ratio(repeats: int = 5) -> dict:
     }
 
 
-def _visit(page, url: str, path: str, heading: str) -> float:
+def visit(page, url: str, path: str, heading: str) -> float:
+    """Seconds to open `url/path` until its heading shows and the script has finished (the claims bench uses it)."""
     start = time.perf_counter()
     page.goto(f"{url}/{path}")
     page.get_by_role("heading", name=heading).wait_for(timeout=180_000)
     return wait_for_app(page, timeout_ms=180_000) - start
 
 
-def _click(page, link: str, heading: str) -> float:
+def click(page, link: str, heading: str) -> float:
     """A page switch as a person makes it: click the sidebar link, within the same session."""
     start = time.perf_counter()
     page.get_by_role("link", name=link, exact=True).first.click()  # "Compress" is also in "Error vs compression"
@@ -94,12 +95,12 @@ def view_times(repeats: int = 3) -> dict:
             browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for path, title, heading in VIEWS:
-                first[title].append(_visit(page, url, path, heading))
+                first[title].append(visit(page, url, path, heading))
             for _ in range(2):
                 for _, title, heading in VIEWS:
-                    again[title].append(_click(page, title, heading))
+                    again[title].append(click(page, title, heading))
             for path, title, heading in VIEWS:
-                reload[title].append(_visit(page, url, path, heading))
+                reload[title].append(visit(page, url, path, heading))
             page.goto(f"{url}/reconstructions")
             wait_for_app(page)
             for _ in range(3):

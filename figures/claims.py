@@ -6,9 +6,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.levels import compression_pct
 from figures.colors import AE_COLOR, DIGIT_COLORS, FAMILY_COLORS, ORIGINAL_COLOR, PCA_COLOR, RECONSTRUCTION_COLOR
 
 HEIGHT = 320
+#: Two study levels side by side: reconstructions are red, the harsher level the darker.
+LEVEL_SHADES = ("#fc9272", RECONSTRUCTION_COLOR)
 #: Colours of the denoising experiment's four images: clean (an original), noisy, and the two outputs.
 FEATURE_COLORS = {"clean": ORIGINAL_COLOR, "noisy": "#bcbd22", "plain": PCA_COLOR, "denoise": AE_COLOR}
 
@@ -130,13 +133,17 @@ def timing_lines(numbers: dict) -> go.Figure:
     return _layout(fig)
 
 
+def level_name(latent_dim: int) -> str:
+    return f"{compression_pct(latent_dim):.0f} % (d={latent_dim})"
+
+
 def per_digit_intervals(rows_by_level: dict[str, list[dict]], highlight: dict[str, int], ytitle: str) -> go.Figure:
-    """Mean per digit with its 95 % interval, one trace per level; the claimed digit drawn darker."""
+    """Mean per digit with its 95 % interval, one trace per level; the claimed digit outlined."""
     fig = go.Figure()
     for i, (level, rows) in enumerate(rows_by_level.items()):
-        base = RECONSTRUCTION_COLOR if i else ORIGINAL_COLOR
+        claimed = [r["digit"] == highlight.get(level) for r in rows]
         fig.add_bar(
-            name=f"d={level}",
+            name=level_name(int(level)),
             x=[str(r["digit"]) for r in rows],
             y=[r["mean"] for r in rows],
             error_y=dict(
@@ -144,8 +151,8 @@ def per_digit_intervals(rows_by_level: dict[str, list[dict]], highlight: dict[st
                 array=[r["ci_high"] - r["mean"] for r in rows],
                 arrayminus=[r["mean"] - r["ci_low"] for r in rows],
             ),
-            marker_color=[base if r["digit"] != highlight.get(level) else "#000000" for r in rows],
-            marker_opacity=0.8,
+            marker_color=LEVEL_SHADES[i % len(LEVEL_SHADES)],
+            marker_line=dict(color=["#000000" if c else "rgba(0,0,0,0)" for c in claimed], width=3),
         )
     fig.update_xaxes(title="digit", type="category")
     return _layout(fig, barmode="group", yaxis_title=ytitle)
@@ -156,13 +163,13 @@ def reading_shares(numbers: dict) -> go.Figure:
     fig = go.Figure()
     for true, info in numbers.items():
         fig.add_bar(
-            name=f"true {true}",
+            name=f"a {true}, misread as",
             x=[str(k) for k in range(10)],
-            y=[100 * s for s in info["shares"]],
+            y=[0.0 if k == int(true) else 100 * s for k, s in enumerate(info["shares"])],
             marker_color=DIGIT_COLORS[int(true)],
         )
     fig.update_xaxes(title="read as", type="category")
-    return _layout(fig, barmode="group", yaxis_title="% of those digits", yaxis_type="log")
+    return _layout(fig, barmode="group", yaxis_title="% of those digits (wrong readings)")
 
 
 def overlap_bars(numbers: dict) -> go.Figure:
@@ -183,7 +190,9 @@ def overlap_bars(numbers: dict) -> go.Figure:
     )
     fig.add_hline(y=50, line_dash="dot", annotation_text="perfect mix")
     fig.update_xaxes(title="digit", type="category")
-    return _layout(fig, yaxis_title="overlap without partner (%)")
+    low = min(100 * per[k][1] for k in digits)
+    high = max(max(100 * per[k][2] for k in digits), 50.0)
+    return _layout(fig, yaxis_title="overlap without partner (%)", yaxis_range=[low - 2, high + 2])
 
 
 def divergence_curve_figure(rows: list[dict]) -> go.Figure:
@@ -195,6 +204,7 @@ def divergence_curve_figure(rows: list[dict]) -> go.Figure:
         x=x + x[::-1],
         y=[100 * r["two_sample_high"] for r in rows] + [100 * r["two_sample_low"] for r in rows][::-1],
         fill="toself",
+        mode="lines",
         line_width=0,
         fillcolor="rgba(214,39,40,0.2)",
         showlegend=False,

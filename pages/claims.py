@@ -52,7 +52,7 @@ def show_verdict(record) -> None:
         v = part.verdict
         side = "above" if part.holds_above else "below"
         st.markdown(
-            f"- {part.name}: **{v.outcome}**. {part.measure}: **{v.estimate:.3g}** "
+            f"- {part.name}: **{v.outcome}**. {part.measure[:1].upper()}{part.measure[1:]}: **{v.estimate:.3g}** "
             f"(95 % interval {v.low:.3g} to {v.high:.3g}; holds when the whole interval is {side} "
             f"{part.threshold:.3g})."
         )
@@ -85,7 +85,7 @@ def show_claim(key: str) -> None:
     record = record_or_message(key)
     if record is None:
         return
-    st.header(record.title, anchor=key)
+    st.subheader(record.title, anchor=key)
     st.markdown(f"**The claim, in our words:** {record.claim}")
     st.markdown(f"**The experiment:** {record.experiment}")
     st.plotly_chart(figure_for(record), width="stretch", key=f"claims_{key}", config=png_download(f"claim_{key}"))
@@ -109,10 +109,10 @@ st.caption(
     "the other side, and we **can't tell** when the interval straddles it; a claim of several parts **holds "
     "partly** when only some do."
 )
-st.subheader("Advantages over traditional compression")
+st.header("Advantages over traditional compression")
 for key in ADVANTAGES:
     show_claim(key)
 st.divider()
-st.subheader("What the study reads off its figures")
+st.header("What the study reads off its figures")
 for key in FIGURES:
     show_claim(key)

@@ -231,7 +231,7 @@ def test_claims_page_shows_every_claim_with_its_verdict_interval_and_command():
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "The study's claims, tested"
-    assert len(at.header) == len(CLAIMS)
+    assert len(at.subheader) == len(CLAIMS)
     verdicts = [b.value for kind in ("success", "warning", "error", "info") for b in at.get(kind)]
     assert sum(v.startswith("**Verdict:") for v in verdicts) == len(CLAIMS)
     parts = [m.value for m in at.markdown if "95 % interval" in m.value]

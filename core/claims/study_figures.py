@@ -36,7 +36,15 @@ def _ranking(data: dict, d: int, leader: int, lowest: bool, claim: str):
     stats = per_digit(data[f"mse_d{d:03d}"], data["labels"])
     diffs = {k: difference_ci(stats, leader, k) for k in range(10) if k != leader}
     v = ranking_verdict(claim, diffs, lowest=lowest, measure=f"digit {leader}'s mean error, difference")
-    return from_verdict(claim, f"digit {leader}'s error − the nearest rival's", v, 0.0, not lowest), stats
+    rival = rival_of(diffs, v)
+    return from_verdict(
+        claim, f"digit {leader}'s error − digit {rival}'s (its nearest rival)", v, 0.0, not lowest
+    ), stats
+
+
+def rival_of(diffs: dict, verdict) -> int:
+    """The rival a ranking verdict reports: the one whose difference it carries."""
+    return next(k for k, d in diffs.items() if (d[0], d[1], d[2]) == (verdict.estimate, verdict.low, verdict.high))
 
 
 def _per_digit_numbers(stats) -> list[dict]:
@@ -103,7 +111,8 @@ def reads_as(data: dict[str, np.ndarray] | None = None, seed: int = 0) -> ClaimR
         diffs = {k: as_interval(shares[as_] - shares[k], rep[:, as_] - rep[:, k]) for k in rivals}
         claim = f"At 99 % a misread {true} is most often read as {as_}"
         v = ranking_verdict(claim, diffs, lowest=False, measure=f"share read as {as_}, difference")
-        parts.append(from_verdict(claim, f"share read as {as_} − the next wrong reading", v, 0.0, True))
+        rival = rival_of(diffs, v)
+        parts.append(from_verdict(claim, f"share read as {as_} − share read as {rival} (the nearest)", v, 0.0, True))
         original = np.asarray(data["read_original"])[labels == true]
         numbers[str(true)] = {
             "n": len(mine),
@@ -144,7 +153,7 @@ def tsne_separation(mixing=None) -> ClaimRecord:
         "The Embedding page's t-SNE of test digits and their 99 % reconstructions; for each point, the share of "
         "its 10 nearest neighbours from the other source, leaving out its own partner (50 % is a perfect mix). "
         "Digit 1's overlap minus every other digit's, bootstrapped over the points.",
-        [from_verdict(claim, "digit 1's overlap − the nearest rival's", v, 0.0, False)],
+        [from_verdict(claim, f"digit 1's overlap − digit {rival_of(diffs, v)}'s (its nearest rival)", v, 0.0, False)],
         {"overall": list(mixing.overall), "per_digit": {str(k): list(v) for k, v in mixing.per_digit.items()}},
         COMMAND.format(key="tsne_separation"),
     )
