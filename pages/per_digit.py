@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.evaluation.metrics import INK_THRESHOLD
+from core.evaluation.verdicts import per_digit_rank_verdicts
 from figures.study import level_label, per_digit_bars
 from ui.state import set_url, url_levels
 from ui.widgets import evaluation, level_picker, page_guard, png_download
@@ -35,11 +36,7 @@ st.plotly_chart(
 STUDY_CLAIMS = {39: (1, 2), 8: (1, 8)}
 for d, g in sorted(stats.items(), reverse=True):
     hard, easy = int(g.digit[g.mean.argmax()]), int(g.digit[g.mean.argmin()])
-    line = f"At **{level_label(d)}**: hardest digit **{hard}**, easiest **{easy}** ({value})."
+    st.markdown(f"At **{level_label(d)}**: hardest digit **{hard}**, easiest **{easy}** ({value}).")
     if value == "raw MSE" and d in STUDY_CLAIMS:
-        s_easy, s_hard = STUDY_CLAIMS[d]
-        agree = (easy, hard) == (s_easy, s_hard)
-        line += f" The study found {s_hard} hardest and {s_easy} easiest: " + (
-            "we agree." if agree else "our model disagrees."
-        )
-    st.markdown(line)
+        for line in per_digit_rank_verdicts(g, *STUDY_CLAIMS[d], where=f"at {level_label(d)}"):
+            st.markdown(f"- {line.sentence}")

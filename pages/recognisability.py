@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from core.evaluation.recognition import DIGIT_NAMES, ConfusedPair, most_confused
+from core.evaluation import recognition
+from core.evaluation.recognition import DIGIT_NAMES, ConfusedPair, confusion_verdict, most_confused
 from figures.ratedistortion import confusion_heatmap, images_side_by_side
 from figures.study import level_label
 from ui.measures import classifier_problem, confused_examples, confusion, original_accuracy
@@ -53,8 +54,11 @@ study = [ConfusedPair(t, r, int(matrix[t, r]), int(matrix[t].sum())) for t, r in
 st.caption(
     "The study's examples (“a 2 starts to look like an 8, a 4 like a 9”), measured: "
     + "; ".join(p.sentence(where) for p in study)
-    + "."
+    + ". Each holds where the share, with its 95 % interval, is above the share among the original digits."
 )
+original_matrix = recognition.confusion(recognition.ORIGINAL)  # disk-cached readings of the clean digits
+for t, r in STUDY_PAIRS:
+    st.markdown(f"- {confusion_verdict(matrix, original_matrix, t, r, where).sentence}")
 if not pairs:
     st.markdown(f"{where.capitalize()} every reconstruction is read as its own digit.")
 for pair in pairs:

@@ -182,3 +182,44 @@ def test_the_embedding_page_gives_the_partner_free_overlap_and_the_divergence_wi
     assert verdicts, text
     assert "digit 1 separates most" in text  # the study's claim, judged at 99 %
     assert "95 % interval" in at.dataframe[0].value.to_string() + at.dataframe[1].value.to_string()
+
+
+def test_a_per_digit_claim_flips_when_one_digits_errors_are_inflated():
+    from core.evaluation.verdicts import per_digit_rank_verdicts
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 500)
+    errors = rng.gamma(4.0, 0.005, size=5000) * (1 + 0.3 * labels)  # 9 hardest, 0 easiest
+    easiest, hardest = per_digit_rank_verdicts(per_digit(errors, labels), 0, 9, where="here")
+    assert (easiest.outcome, hardest.outcome) == (HOLDS, HOLDS)
+    errors[labels == 0] *= 3  # a model that does badly on zeros
+    easiest, hardest = per_digit_rank_verdicts(per_digit(errors, labels), 0, 9, where="here")
+    assert (easiest.outcome, hardest.outcome) == (DOES_NOT_HOLD, HOLDS)
+    assert "ranks ahead" in easiest.sentence
+
+
+def test_a_confusion_claim_holds_only_when_the_misreading_clearly_exceeds_the_originals():
+    from core.evaluation.recognition import confusion_verdict
+
+    clean = np.eye(10, dtype=int) * 1000
+    clean[2, 8] = 2
+    compressed = clean.copy()
+    assert confusion_verdict(compressed, clean, 2, 8, "at 99 %").outcome == CANT_TELL
+    compressed[2, 8], compressed[2, 2] = 60, 942
+    v = confusion_verdict(compressed, clean, 2, 8, "at 99 %")
+    assert v.outcome == HOLDS and "twos read as eights" in v.sentence
+
+
+def test_the_per_digit_and_recognisability_pages_word_the_study_through_the_verdict_rule():
+    from streamlit.testing.v1 import AppTest
+
+    from core.evaluation.verdicts import OUTCOMES
+    from core.paths import REPO_ROOT
+
+    for path, n_claims in (("pages/per_digit.py", 4), ("pages/recognisability.py", 2)):
+        at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=600)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        text = " ".join(m.value for m in at.markdown)
+        assert sum(text.count(f"**{o}**") for o in OUTCOMES) == n_claims, text
+        assert "agree" not in text  # no page-specific wording left

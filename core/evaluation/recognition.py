@@ -21,6 +21,8 @@ import numpy as np
 from core.checkpoints.classifier import classify, load_classifier
 from core.data.mnist import data_digest, load_split
 from core.evaluation.evaluate import reconstruct, source_key
+from core.evaluation.metrics import binomial_ci
+from core.evaluation.verdicts import Verdict, verdict
 from core.levels import IMAGE_SIDE, compression_pct
 from core.storage.cache import cached_arrays
 
@@ -120,3 +122,20 @@ def read_digits(images: list[np.ndarray]) -> list[tuple[int, float]]:
     """Readings of several digits in one batch (one forward pass, not one per digit)."""
     p = classify(np.stack([np.asarray(im, np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE) for im in images]))
     return [(int(row.argmax()), float(row.max())) for row in p]
+
+
+def confusion_verdict(matrix: np.ndarray, original_matrix: np.ndarray, true: int, read_as: int, where: str) -> Verdict:
+    """The claim "a `true` reads as a `read_as`" after compression: it holds where the share of `true` digits
+    read as `read_as` in the reconstructions, with its Wilson 95 % interval, lies above that share among the
+    original digits (what the classifier misreads without any compression)."""
+    m, o = np.asarray(matrix), np.asarray(original_matrix)
+    share = binomial_ci(int(m[true, read_as]), int(m[true].sum()))
+    baseline = float(o[true, read_as] / max(o[true].sum(), 1))
+    return verdict(
+        f"The study's claim that {_with_article(DIGIT_NAMES[true])} reads as "
+        f"{_with_article(DIGIT_NAMES[read_as])} {where}",
+        *share,
+        threshold=baseline,
+        measure=f"share of {DIGIT_PLURALS[true]} read as {DIGIT_PLURALS[read_as]}",
+        fmt=".2%",
+    )

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.evaluation.metrics import GroupStats
 
 HOLDS = "holds"
 HOLDS_PARTLY = "holds partly"
@@ -91,7 +95,7 @@ def ranking_verdict(
     claim: str,
     differences: Mapping[int, tuple[float, float, float]],
     lowest: bool = True,
-    measure: str = "difference",
+    measure: str = "difference from",
     fmt: str = ".3g",
 ) -> Verdict:
     """A claim that one group ranks first (lowest when `lowest`, else highest), from its difference to each
@@ -101,9 +105,33 @@ def ranking_verdict(
     outcome = every(list(outcomes.values()))
     sign = 1.0 if lowest else -1.0
     rival = max(differences, key=lambda g: sign * differences[g][0])  # the group nearest to (or past) the first
-    if outcome == DOES_NOT_HOLD:
-        rival = next(g for g in differences if outcomes[g] == DOES_NOT_HOLD and sign * differences[g][0] > 0)
+    refuters = [g for g in differences if outcomes[g] == DOES_NOT_HOLD]
+    if refuters:  # name the group that clearly ranks ahead, by the widest margin
+        rival = max(refuters, key=lambda g: sign * differences[g][0])
     est, low, high = differences[rival]
     v = Verdict(outcome, float(est), float(low), float(high), "")
-    sentence = f"{claim}: **{outcome}** ({measure} against {rival}: {v.interval_text(fmt)})."
+    role = "which ranks ahead" if refuters else "the closest"
+    sentence = f"{claim}: **{outcome}** ({measure} {rival}, {role}: {v.interval_text(fmt)})."
     return Verdict(outcome, v.estimate, v.low, v.high, sentence)
+
+
+def per_digit_rank_verdicts(stats: GroupStats, easiest: int, hardest: int, where: str) -> list[Verdict]:
+    """The study's two per-digit claims at one level, e.g. "1 is the easiest digit and 8 the hardest at 99 %",
+    judged on per-digit means with 95 % intervals (`core.evaluation.metrics.per_digit`)."""
+    from core.evaluation.metrics import difference_ci
+
+    others = [int(d) for d in stats.digit]
+    return [
+        ranking_verdict(
+            f"The study's {easiest} as the easiest digit {where}",
+            {d: difference_ci(stats, easiest, d) for d in others if d != easiest},
+            lowest=True,
+            measure=f"error of {easiest} minus that of",
+        ),
+        ranking_verdict(
+            f"The study's {hardest} as the hardest digit {where}",
+            {d: difference_ci(stats, hardest, d) for d in others if d != hardest},
+            lowest=False,
+            measure=f"error of {hardest} minus that of",
+        ),
+    ]
