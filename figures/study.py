@@ -256,6 +256,26 @@ def error_curve(
     return fig
 
 
+def two_sample_bars(per_digit: dict[int, tuple[float, float, float]], title: str) -> go.Figure:
+    """Per digit, how often a classifier tells originals from reconstructions (held out), with 95 % intervals;
+    50 % is guessing."""
+    digits = sorted(per_digit)
+    est, low, high = (np.array([per_digit[d][i] for d in digits]) for i in range(3))
+    fig = go.Figure(
+        go.Bar(
+            x=[str(d) for d in digits],
+            y=100 * est,
+            marker_color=RECONSTRUCTION_COLOR,
+            error_y=dict(type="data", symmetric=False, array=100 * (high - est), arrayminus=100 * (est - low)),
+            hovertemplate="digit %{x}<br>told apart %{y:.1f} %<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title, xaxis_title="digit", yaxis_title="told apart, % (50 = guessing)")
+    fig.update_yaxes(range=[0, 100])
+    fig.update_xaxes(type="category")
+    return fig
+
+
 def per_digit_bars(stats_by_level: dict[int, GroupStats], value: str, sort_by_error: bool = False) -> go.Figure:
     """Grouped bars per digit, one group member per level, with 95 % CIs."""
     ylabel = "mean MSE per image" if value == "mse" else "squared error per 100 ink pixels"

@@ -203,6 +203,54 @@ def _step_embedding(seed: int, progress: Callable[[float, str], None] | None = N
     )
 
 
+def _step_map_hides(seed: int) -> LessonStep:
+    from core.checkpoints.classifier import ClassifierError
+    from core.evaluation.divergence import two_sample
+    from core.explore.embedding import embed
+    from figures.study import level_label, two_sample_bars
+
+    d = _most_compressed()
+    title = "What the map hides and a classifier sees"
+    question = "The map says the two clouds are one. Why can a classifier still tell them apart?"
+    emb = embed(d, "t-SNE", EMBEDDING_POINTS, 0)
+    gap, width = emb.partner_gap()
+    mix = emb.mixing.overall
+    try:
+        result = two_sample(d)
+    except ClassifierError as exc:
+        return LessonStep("map-hides", title, f"This step needs the digit classifier: {exc}", question, None, {})
+    acc, per = result.accuracy(), result.per_digit()
+    easiest = max(per, key=lambda k: per[k][0])
+    facts = {
+        "latent_dim": d,
+        "overlap": mix,
+        "partner_gap": gap,
+        "map_width": width,
+        "accuracy": acc,
+        "most_told_apart": easiest,
+    }
+    return LessonStep(
+        "map-hides",
+        title,
+        f"On the map each reconstruction sits a median **{gap:.2g}** units from its own original (the map is "
+        f"{width:.0f} wide), and leaving each point's partner out, **{mix[0]:.0%}** of its neighbours come from "
+        f"the other colour: the clouds look like one. A map keeps who is next to whom, not how far. A linear "
+        f"model on the digit classifier's features, trained on half the digits, names original or "
+        f"reconstruction on the other half right **{acc[0]:.0%}** of the time (95 % interval {acc[1]:.0%} to "
+        f"{acc[2]:.0%}; 50 % is guessing), best for the digit **{easiest}** ({per[easiest][0]:.0%}).",
+        question,
+        two_sample_bars(per, f"Told apart by a classifier, per digit, at {level_label(d)}"),
+        facts,
+    )
+
+
+def map_hides_ready() -> bool:
+    """Whether the map and the two-sample test of the map step are on disk (else they take a while, once)."""
+    from core.evaluation.divergence import is_divergence_cached
+
+    return embedding_ready() and is_divergence_cached(_most_compressed())
+
+
 def _step_confusions(seed: int) -> LessonStep:
     from core.checkpoints.classifier import ClassifierError
     from core.evaluation.recognition import ORIGINAL, classifier_accuracy, confusion, most_confused
@@ -309,6 +357,7 @@ STEPS: dict[str, Callable[..., LessonStep]] = {
     "curve": _step_curve,
     "per-digit": _step_per_digit,
     "embedding": _step_embedding,
+    "map-hides": _step_map_hides,
     "confusions": _step_confusions,
     "bits": _step_bits,
     "your-digit": _step_your_digit,

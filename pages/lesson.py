@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lesson.steps import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step
+from lesson.steps import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step, map_hides_ready
 from ui.presenter import for_audience, is_presenting
 from ui.state import set_url, url_choice, url_int
 from ui.widgets import lesson_step_cached, lesson_zip, page_guard, png_download
@@ -52,6 +52,9 @@ if key == "embedding" and not embedding_ready():
         bar = st.progress(0.0)
         step = lesson_step(key, seed, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         status.update(label="t-SNE map ready", state="complete")
+elif key == "map-hides" and not map_hides_ready():
+    with st.status("Teaching a classifier to tell originals from reconstructions (once; cached after)…"):
+        step = lesson_step(key, seed)
 else:
     step = lesson_step_cached(key, seed)
 

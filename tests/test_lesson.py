@@ -124,3 +124,17 @@ def test_bits_step_quotes_the_codecs_files_against_the_studys_numbers():
     assert f"{32 / pick.bytes_per_digit:.0f}× fewer bytes" in step.text
     (bars,) = step.figure.data
     assert list(bars.y) == [784, 32, 8, *[q.bytes_per_digit for q in found]]
+
+
+def test_map_hides_step_quotes_the_partner_free_overlap_and_the_classifiers_accuracy():
+    from core.evaluation.divergence import two_sample_accuracy
+    from core.explore.embedding import embed
+    from lesson.steps import EMBEDDING_POINTS
+
+    step = lesson_step("map-hides")
+    d = step.facts["latent_dim"]
+    acc = two_sample_accuracy(d)
+    assert step.facts["accuracy"] == acc
+    assert f"{acc[0]:.0%}" in step.text
+    assert f"{embed(d, 't-SNE', EMBEDDING_POINTS, 0).mixing.overall[0]:.0%}" in step.text
+    assert STEP_KEYS.index("map-hides") == STEP_KEYS.index("embedding") + 1
