@@ -31,6 +31,7 @@ ORDER = [
     "compress",
     "codec",
     "claims",
+    "mixing",
     "lab",
     "reliability",
 ]
@@ -422,6 +423,12 @@ def section_claims() -> str:
     return section()
 
 
+def section_mixing() -> str:
+    from bench.mixing_bench import section
+
+    return section()
+
+
 def section_lab() -> str:
     from bench.lab_bench import section
 
@@ -440,6 +447,7 @@ SECTIONS = {
     "compress": section_compress,
     "codec": section_codec,
     "claims": section_claims,
+    "mixing": section_mixing,
     "lab": section_lab,
     "reliability": section_reliability,
 }
