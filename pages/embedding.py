@@ -138,9 +138,8 @@ st.dataframe(
             {"digit": d, "overlap": f"{e:.1%}", "95 % interval": f"{lo:.1%} to {hi:.1%}"}
             for d, (e, lo, hi) in mixing.per_digit.items()
         ]
-    )
-    .set_index("digit")
-    .T,
+    ).set_index("digit"),
+    width="content",
 )
 if latent_dim == 8 and 1 in mixing.per_digit:  # the study's claim is about its 99 % level
     st.markdown(
@@ -204,7 +203,6 @@ st.dataframe(
             }
             for d, (e, lo, hi) in per.items()
         ]
-    )
-    .set_index("digit")
-    .T,
+    ).set_index("digit"),
+    width="content",
 )
