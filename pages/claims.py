@@ -1,12 +1,17 @@
-"""The study's claims, tested: one section per claim, each with its experiment, figure, verdict and command."""
+"""The study's claims, tested: every verdict at a glance, then one section per claim (picked, and kept in the URL),
+each with its experiment, figure, verdict and command.
+
+One section at a time keeps a revisit to one chart; the records come from the disk cache under a fingerprint
+of the shipped models (`core.claims.catalogue.shown_record`), so a fresh server paints without loading a model.
+"""
 
 import streamlit as st
 
-from core.checkpoints.files import CheckpointError
-from core.claims.catalogue import ADVANTAGES, FIGURES, claim_record
+from core.claims.catalogue import ADVANTAGES, CLAIMS, TITLES, shown_divergence, shown_record
 from core.evaluation.verdicts import CANT_TELL, DOES_NOT_HOLD, HOLDS, HOLDS_PARTLY
 from figures import claims as fig
-from ui.widgets import png_download
+from ui.charts import png_download
+from ui.state import set_url, url_choice
 
 #: How each outcome is shown: Streamlit's coloured callouts, so a verdict reads at a glance.
 OUTCOME_BOX = {HOLDS: st.success, HOLDS_PARTLY: st.warning, DOES_NOT_HOLD: st.error, CANT_TELL: st.info}
@@ -16,9 +21,9 @@ def record_or_message(key: str):
     """The claim's record (computed once, then read from the disk cache); None, with the reason shown, if a model
     it needs is missing."""
     try:
-        with st.spinner(f"Testing “{key.replace('_', ' ')}” (the first time takes up to a minute)…"):
-            return claim_record(key)
-    except CheckpointError as exc:
+        with st.spinner(f"Testing “{TITLES[key]}” (the first time takes up to a minute)…"):
+            return shown_record(key)
+    except RuntimeError as exc:  # a missing or damaged model (CheckpointError, DataError): say which, and how to fix it
         st.error(f"This claim can't be tested here: {exc}")
         return None
 
@@ -60,10 +65,6 @@ def show_verdict(record) -> None:
 
 def divergence_section() -> None:
     """What the 2-D map hides: the classifier two-sample test at each study level."""
-    try:
-        from core.evaluation.divergence import divergence_curve
-    except ImportError:
-        return
     from core.levels import STUDY_LATENT_DIMS
 
     st.markdown(
@@ -72,7 +73,7 @@ def divergence_section() -> None:
         "can't, and the further above, the more the reconstructions differ as a whole."
     )
     with st.spinner("Two-sample test at each level (the first time takes a minute)…"):
-        rows = divergence_curve(sorted(STUDY_LATENT_DIMS))
+        rows = shown_divergence(sorted(STUDY_LATENT_DIMS))
     st.plotly_chart(
         fig.divergence_curve_figure(rows),
         width="stretch",
@@ -100,6 +101,30 @@ def show_claim(key: str) -> None:
     st.code(record.command, language="bash")
 
 
+def glance() -> None:
+    """Every claim's verdict and headline interval in one table (records read from disk)."""
+    rows = []
+    bar = st.empty()
+    for i, key in enumerate(CLAIMS):
+        bar.progress(i / len(CLAIMS), text=f"Reading “{TITLES[key]}” (computed the first time: up to a minute)")
+        try:
+            r = shown_record(key)
+        except RuntimeError as exc:  # a missing model: its section says which, and how to build it
+            rows.append({"claim": TITLES[key], "verdict": "not tested here", "headline": str(exc)[:80], "command": ""})
+            continue
+        v = r.verdict
+        rows.append(
+            {
+                "claim": r.title,
+                "verdict": r.outcome,
+                "headline": f"{r.parts[0].measure}: {v.estimate:.3g} ({v.low:.3g} to {v.high:.3g})",
+                "command": r.command,
+            }
+        )
+    bar.empty()
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
 st.title("The study's claims, tested")
 st.caption(
     "The study (*Image compression with Auto-Encoders*, Ready Tensor) lists five advantages of auto-encoders over "
@@ -109,10 +134,16 @@ st.caption(
     "the other side, and we **can't tell** when the interval straddles it; a claim of several parts **holds "
     "partly** when only some do."
 )
-st.header("Advantages over traditional compression")
-for key in ADVANTAGES:
-    show_claim(key)
-st.divider()
-st.header("What the study reads off its figures")
-for key in FIGURES:
-    show_claim(key)
+st.header("Every claim at a glance")
+glance()
+picked = st.radio(
+    "Claim",
+    CLAIMS,
+    index=CLAIMS.index(url_choice("claim", CLAIMS, CLAIMS[0])),
+    format_func=lambda k: ("Advantage: " if k in ADVANTAGES else "Figure: ") + TITLES[k],
+    horizontal=True,
+    key="claims_pick",
+)
+set_url(claim=picked)
+st.header("Advantages over traditional compression" if picked in ADVANTAGES else "What the study reads off its figures")
+show_claim(picked)

@@ -19,12 +19,8 @@ from core.checkpoints.loaded import available_latent_dims, lab_models, model_met
 from core.data.mnist import DataError
 from core.levels import STUDY_LATENT_DIMS
 from figures.study import level_label
+from ui.charts import png_download  # noqa: F401 - pages take it from here too
 from ui.images import png_data_uri
-
-
-def png_download(filename: str) -> dict:
-    """Plotly config for `st.plotly_chart`: the toolbar's camera saves a 2x PNG under a telling name."""
-    return {"toImageButtonOptions": {"filename": filename, "scale": 2}, "displaylogo": False}
 
 
 @st.cache_resource(show_spinner=False)
