@@ -5,6 +5,7 @@ One section at a time keeps a revisit to one chart; the records come from the di
 of the shipped models (`core.claims.catalogue.shown_record`), so a fresh server paints without loading a model.
 """
 
+import pandas as pd
 import streamlit as st
 
 from core.claims.catalogue import ADVANTAGES, CLAIMS, TITLES, shown_divergence, shown_record
@@ -122,7 +123,8 @@ def glance() -> None:
             }
         )
     bar.empty()
-    st.dataframe(rows, hide_index=True, width="stretch")
+    # a static table: the whole headline and command wrap in view (a data grid would cut them off)
+    st.table(pd.DataFrame(rows).set_index("claim"))
 
 
 st.title("The study's claims, tested")

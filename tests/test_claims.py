@@ -231,7 +231,7 @@ def test_claims_page_shows_every_claim_with_its_verdict_interval_and_command():
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "The study's claims, tested"
-    glance = at.dataframe[0].value
+    glance = at.table[0].value
     assert list(glance["command"]) == [f"python -m core.claims {k}" for k in CLAIMS]
     assert all(" to " in h for h in glance["headline"])  # every verdict with its interval
     for key in CLAIMS:  # every section renders
