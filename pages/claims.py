@@ -92,6 +92,10 @@ def show_claim(key: str) -> None:
     st.markdown(f"**The experiment:** {record.experiment}")
     st.plotly_chart(figure_for(record), width="stretch", key=f"claims_{key}", config=png_download(f"claim_{key}"))
     show_verdict(record)
+    card = record.numbers.get("model_card")
+    if card:
+        with st.expander(f"Model card: {card['name']}"):
+            st.table(pd.DataFrame(card["rows"], columns=["", "value"]).set_index(""))
     if key == "scalability":
         st.markdown(f"- {record.numbers['box_claim']['sentence']}")
     for note in record.notes:

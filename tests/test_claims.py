@@ -242,3 +242,7 @@ def test_claims_page_shows_every_claim_with_its_verdict_interval_and_command():
         assert any("95 % interval" in m.value for m in at.markdown), key
         assert [c.value for c in at.code] == [f"python -m core.claims {key}"]
         assert len(at.get("plotly_chart")) >= 1
+        if key in ("adaptability", "feature_learning"):  # the new checkpoints' model cards
+            assert [e.label for e in at.expander] == [
+                f"Model card: ae_d016_{'digits04' if key == 'adaptability' else 'denoise'}"
+            ]

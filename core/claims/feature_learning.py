@@ -13,7 +13,7 @@ import torch
 
 from core.checkpoints.classifier import classify, read_classifier_meta
 from core.checkpoints.variants import VARIANT_LATENT_DIM, variant_reconstruct, variant_source_key
-from core.claims.record import ClaimRecord, cached_record, paired_difference, paired_ratio, part
+from core.claims.record import ClaimRecord, cached_record, paired_difference, paired_ratio, part, with_model_card
 from core.data.mnist import data_digest, load_split
 from core.data.noise import TEST_SIGMA, noised
 from core.evaluation.evaluate import source_key
@@ -70,7 +70,9 @@ def record(data: dict[str, np.ndarray] | None = None, seed: int = 0) -> ClaimRec
     """Judge the claim on `data` (as `measure` returns it; tests pass changed copies); without it, on the shipped
     models, read from the disk cache after the first time."""
     if data is None:
-        return cached_record(f"feature_learning_{inputs_key()}_s{seed}", lambda: record(measure(), seed))
+        return cached_record(
+            f"feature_learning_{inputs_key()}_s{seed}", lambda: with_model_card(record(measure(), seed), "denoise")
+        )
     labels = np.asarray(data["labels"])
     right = {
         k: (np.asarray(data[f"read_{k}"]) == labels).astype(np.float64) for k in ("clean", "noisy", "plain", "denoise")

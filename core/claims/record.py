@@ -22,7 +22,7 @@ Interval = tuple[float, float, float]  # (estimate, low, high)
 #: Bootstrap resamples behind every interval here; seeded, so a record is the same on every run.
 N_BOOT = 1000
 #: Bumped whenever a record's layout or an experiment's arithmetic changes, so no stale record is served.
-RECORD_VERSION = 3
+RECORD_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,16 @@ class ClaimRecord:
             for p in d["parts"]
         ]
         return cls(d["key"], d["title"], d["claim"], d["experiment"], parts, d["numbers"], d["command"], d["notes"])
+
+
+def with_model_card(record: ClaimRecord, variant: str) -> ClaimRecord:
+    """The record with its variant's model card (rows of field, value) in its numbers, for the page to show."""
+    from dataclasses import replace
+
+    from core.checkpoints.variants import variant_card, variant_stem
+
+    card = {"name": variant_stem(variant), "rows": [list(r) for r in variant_card(variant)]}
+    return replace(record, numbers={**record.numbers, "model_card": card})
 
 
 def cached_record(key: str, compute: Callable[[], ClaimRecord]) -> ClaimRecord:
