@@ -84,7 +84,7 @@ def one_digit_files(images: np.ndarray, number: int, n: int = 1000) -> dict:
     files = [compress(images[i : i + 1], number, names=[f"t{i:05d}"]) for i in range(n)]
     codes = [digit_code(images[i], number) for i in range(n)]
     unnamed = [len(compress(images[i : i + 1], number)) for i in range(n)]
-    overhead = [len(f) - len(c) for f, c in zip(unnamed, codes, strict=True)]
+    overhead = [u - len(c) for u, c in zip(unnamed, codes, strict=True)]
     return {
         "mean_file": statistics.mean(len(f) for f in files),
         "mean_unnamed": statistics.mean(unnamed),
@@ -149,7 +149,7 @@ def section() -> str:
         f"{alone['mean_code']:.1f} bytes (32-bit words of the range coder); a file around them averages "
         f"{alone['mean_unnamed']:.1f} bytes without a name and {alone['mean_file']:.1f} with its name. "
         f"**Minimum overhead of a one-digit file: {alone['min_overhead']} bytes** (magic, version, flags, model id, "
-        "8 bytes of the weights digest, quality, count, shape, stream length, CRC-32); "
+        "8 bytes of the weights digest, quality, count, shape, stream length, CRC-32). "
         f"In one file of all {n:,} digits the same header ({best_or_top['overhead']} bytes) costs "
         f"{best_or_top['overhead'] / n:.4f} bytes per digit.\n"
     )
