@@ -33,8 +33,8 @@ def codec_points() -> list[dict]:
     except ImportError:
         return []
     try:
-        return [{"setting": q.label, "knob": float(q.number), "mse": float(q.test_mse)} for q in qualities()]
-    except Exception:  # another engineer's module, in progress: skip it rather than break the claim
+        return [{"setting": q.label, "knob": float(q.number), "mse": float(q.mse)} for q in qualities()]
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError):  # a codec that doesn't load: skip it
         return []
 
 
