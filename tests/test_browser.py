@@ -23,6 +23,8 @@ PAGES = [
     ("recognisability", "Recognisability"),
     ("model-lab", "Model lab"),
     ("latent-explorer", "Latent explorer"),
+    ("claims", "The study's claims, tested"),
+    ("compress", "Compress"),
 ]
 
 
