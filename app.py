@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.navigation import PAGES
+from ui.navigation import GROUP_TITLES, PAGES, PageInfo
 from ui.presenter import presenter_toggle
 from ui.state import url_flag
 from ui.timing import timed_run
@@ -16,13 +16,18 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if url_flag("present") else "auto",
 )
 
-pages = [
-    st.Page(p.script, title=p.title, icon=p.icon, default=True)
-    if p.group == "home"
-    else st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path)
-    for p in PAGES
-]
-page = st.navigation(pages)
+
+def declared(p: PageInfo) -> st.Page:
+    if p.group == "home":
+        return st.Page(p.script, title=p.title, icon=p.icon, default=True)
+    return st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path)
+
+
+# One sidebar section per group of pages, every page in view (Streamlit hides all but 10 unless expanded).
+sections: dict[str, list[st.Page]] = {}
+for info in PAGES:
+    sections.setdefault(GROUP_TITLES[info.group], []).append(declared(info))
+page = st.navigation(sections, expanded=True)
 presenter_toggle()
 start_warmup()
 with timed_run(page.title):

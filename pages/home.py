@@ -12,7 +12,7 @@ from core.data.mnist import load_split
 from core.explore.showcase import showcase
 from core.levels import N_PIXELS, STUDY_LEVELS_PCT, compression_pct, latent_bytes, latent_dim_for
 from ui.images import image_row
-from ui.navigation import pages_in
+from ui.navigation import GROUP_TITLES, pages_in
 from ui.state import set_url, url_int
 
 #: The digit a first visit shows (a clear 7 from the test set); "Another digit" draws a new one.
@@ -93,6 +93,5 @@ def page_map(title: str, group: str) -> None:
             st.caption(p.blurb)
 
 
-page_map("The study's four views", "study")
-page_map("Beyond the study", "beyond")
-page_map("Teaching with it", "teach")
+for group in ("study", "beyond", "teach"):
+    page_map(GROUP_TITLES[group], group)

@@ -120,5 +120,14 @@ PAGES = (
 )
 
 
+#: Each group's heading, in the sidebar and on the home page's map (home has none: it heads the sidebar).
+GROUP_TITLES = {
+    "home": "",
+    "teach": "Teaching with it",
+    "study": "The study's four views",
+    "beyond": "Beyond the study",
+}
+
+
 def pages_in(group: str) -> list[PageInfo]:
     return [p for p in PAGES if p.group == group]
