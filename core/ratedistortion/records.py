@@ -130,12 +130,30 @@ def image_codec_record(images: np.ndarray, framing: str, codec: str, setting: fl
 def compute_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
     """Every method's records on the first `n_images` test digits (all 10,000 by default); no cache.
 
-    Latent codes first (torch, in this process; float32 codes decode to exactly the model's
-    reconstructions, whose per-image errors `core.evaluation.evaluate` already keeps), then the image
-    codecs in worker processes, one per core. The codec's records are not here (see `rd_records`).
+    The image codecs run in worker processes, one per core, while this process computes the latent
+    codes' records (torch on one thread; float32 codes decode to exactly the model's reconstructions,
+    whose per-image errors `core.evaluation.evaluate` already keeps) and fills the codec's own cache
+    (`codec_points`, returned by `rd_records`): the three overlap, so the cores stay busy.
     """
     dims = available_latent_dims() if latent_dims is None else latent_dims
     images = np.ascontiguousarray(load_split("test").images[:n_images])
+    tasks = image_tasks()
+    args = list(zip(*[(images, *t) for t in tasks], strict=True))
+    if threading.current_thread() is not threading.main_thread():
+        # Inside the dashboard (a Streamlit script thread) worker processes are not started: spawning
+        # them from there hung on a fresh cache (seen under AppTest). The records are computed once,
+        # one codec after another, then cached; the CLI and the benchmarks use the workers below.
+        return latent_records(dims, images, n_images) + list(map(image_codec_record, *args))
+    workers = max(1, min(len(tasks), os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = pool.map(image_codec_record, *args)  # submitted now; collected below
+        records = latent_records(dims, images, n_images)
+        codec_points(n_images)
+        return records + list(pending)
+
+
+def latent_records(dims: list[int], images: np.ndarray, n_images: int | None) -> list[dict]:
+    """The auto-encoder's and PCA's codes stored as numbers, at every size in `dims`."""
     x = to_unit_float(images)
     records = []
     for family, (_, decode) in CODERS.items():
@@ -149,17 +167,7 @@ def compute_records(latent_dims: list[int] | None = None, n_images: int | None =
                     err = per_image_mse(x, decode(d, stored))
                 params = {"latent_dim": d, "storage": storage, "framing": AS_NUMBERS}
                 records.append(make_record(method_name(family, storage), family, f"d={d}", params, nbytes, err))
-    tasks = image_tasks()
-    args = list(zip(*[(images, *t) for t in tasks], strict=True))
-    if threading.current_thread() is not threading.main_thread():
-        # Inside the dashboard (a Streamlit script thread) worker processes are not started: spawning
-        # them from there hung on a fresh cache (seen under AppTest). The records are computed once,
-        # one codec after another, then cached; the CLI and the benchmarks use the workers below.
-        return records + list(map(image_codec_record, *args))
-    # After torch is done, so its threads and the codec workers don't fight over the cores.
-    workers = max(1, min(len(tasks), os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return records + list(pool.map(image_codec_record, *args))
+    return records
 
 
 def codec_points(n_images: int | None = None) -> list[dict]:
