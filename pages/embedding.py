@@ -56,10 +56,11 @@ set_url(level=latent_dim, method=method, n=n)
 show_model_card(latent_dim)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def cached_embedding(latent_dim: int, weights_sha256: str, method: str, n: int, seed: int):
-    # Only ever called once the disk cache holds the map (computed below with a progress bar),
-    # so this is a fast read; st.cache_data then keeps it in memory across reruns and sessions.
+    # Only ever called once the disk cache holds the map (computed below with a progress bar), so this is a
+    # fast read. st.cache_resource keeps the one object (read-only) across reruns and sessions, so what it
+    # computes once (the bootstrap of its overlap, `emb.mixing`) is not computed again on every rerun.
     return embed(latent_dim, method, n, seed)
 
 
