@@ -13,7 +13,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from lesson.steps import STEP_KEYS, lesson_step
+from teaching.steps import STEP_KEYS, lesson_step
 from tests.browser import launch_chromium, streamlit_server, wait_for_app
 
 

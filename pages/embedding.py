@@ -133,14 +133,13 @@ st.markdown(
 )
 
 st.subheader("Which digits drift apart?")
-st.dataframe(
+st.table(  # static HTML: a data grid costs the browser more than the whole map on a revisit
     pd.DataFrame(
         [
             {"digit": d, "overlap": f"{e:.1%}", "95 % interval": f"{lo:.1%} to {hi:.1%}"}
             for d, (e, lo, hi) in mixing.per_digit.items()
         ]
     ).set_index("digit"),
-    width="content",
 )
 if latent_dim == 8 and 1 in mixing.per_digit:  # the study's claim is about its 99 % level
     st.markdown(
@@ -193,7 +192,7 @@ st.markdown(
     ).sentence
 )
 per = test_result.per_digit()
-st.dataframe(
+st.table(  # static HTML: a data grid costs the browser more than the whole map on a revisit
     pd.DataFrame(
         [
             {
@@ -205,5 +204,4 @@ st.dataframe(
             for d, (e, lo, hi) in per.items()
         ]
     ).set_index("digit"),
-    width="content",
 )

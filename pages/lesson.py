@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lesson.steps import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step, map_hides_ready
+from teaching.steps import PRESENTER_SEED, STEP_KEYS, embedding_ready, lesson_step, map_hides_ready
 from ui.presenter import for_audience, is_presenting
 from ui.state import set_url, url_choice, url_int
 from ui.widgets import lesson_step_cached, lesson_zip, page_guard, png_download

@@ -154,7 +154,7 @@ def run_with_url(path: str, **params: str) -> AppTest:
 
 
 def test_lesson_steps_forward_and_back_and_keeps_the_step_in_the_url():
-    from lesson.steps import STEP_KEYS, lesson_step
+    from teaching.steps import STEP_KEYS, lesson_step
 
     at = run_page("pages/lesson.py")
     assert at.header[0].value == lesson_step(STEP_KEYS[0]).title
@@ -167,7 +167,7 @@ def test_lesson_steps_forward_and_back_and_keeps_the_step_in_the_url():
 
 
 def test_lesson_reopens_at_the_step_in_the_url_and_presenter_mode_fixes_the_seed():
-    from lesson.steps import PRESENTER_SEED, lesson_step
+    from teaching.steps import PRESENTER_SEED, lesson_step
 
     at = run_with_url("pages/lesson.py", step="reconstructions", seed="7")
     assert at.header[0].value == lesson_step("reconstructions").title

@@ -169,7 +169,7 @@ def test_a_photo_just_under_the_size_limit_is_read_as_a_digit(browser_page, tmp_
 
 
 def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[str]:
-    from lesson.steps import STEP_KEYS, lesson_step
+    from teaching.steps import STEP_KEYS, lesson_step
 
     page.goto(f"{url}/lesson{query}")
     wait_for_app(page, timeout_ms=180_000)
@@ -188,7 +188,7 @@ def _step_through_lesson(page, url: str, query: str, name: str, press) -> list[s
 
 
 def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
-    from lesson.steps import STEP_KEYS
+    from teaching.steps import STEP_KEYS
 
     url, page = browser_page
     seen = _step_through_lesson(page, url, "", "normal", lambda p: p.get_by_role("button", name="Next").first.click())
@@ -196,7 +196,7 @@ def test_the_whole_lesson_steps_through_with_the_next_button(browser_page):
 
 
 def test_presenter_mode_from_the_url_hides_the_sidebar_and_answers_the_arrow_keys(browser_page):
-    from lesson.steps import STEP_KEYS
+    from teaching.steps import STEP_KEYS
 
     url, page = browser_page
     seen = _step_through_lesson(page, url, "?present=1", "presenter", lambda p: p.keyboard.press("ArrowRight"))

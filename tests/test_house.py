@@ -13,7 +13,7 @@ from pathlib import Path
 from core.paths import REPO_ROOT
 
 #: Where the repo's Python lives (the virtual environment and caches are not ours).
-SOURCE_ROOTS = ("app.py", "pages", "ui", "core", "figures", "lesson", "bench", "tests")
+SOURCE_ROOTS = ("app.py", "pages", "ui", "core", "figures", "teaching", "bench", "tests")
 
 
 def module_name(path: Path) -> str:

@@ -15,7 +15,7 @@ from core.models.anatomy import stages
 from core.models.autoencoder import AutoEncoder, ModelConfig
 from figures.export import figure_png
 from figures.grid import digit_grid
-from lesson.steps import STEP_KEYS, lesson_bundle, lesson_step
+from teaching.steps import STEP_KEYS, lesson_bundle, lesson_step
 
 
 @pytest.mark.parametrize("latent_dim,hidden", [(8, None), (392, None), (20, 0)])
@@ -129,7 +129,7 @@ def test_bits_step_quotes_the_codecs_files_against_the_studys_numbers():
 def test_map_hides_step_quotes_the_partner_free_overlap_and_the_classifiers_accuracy():
     from core.evaluation.divergence import two_sample_accuracy
     from core.explore.embedding import embed
-    from lesson.steps import EMBEDDING_POINTS
+    from teaching.steps import EMBEDDING_POINTS
 
     step = lesson_step("map-hides")
     d = step.facts["latent_dim"]

@@ -181,7 +181,7 @@ def test_the_embedding_page_gives_the_partner_free_overlap_and_the_divergence_wi
     verdicts = [o for o in OUTCOMES if f"**{o}**" in text]
     assert verdicts, text
     assert "digit 1 separates most" in text  # the study's claim, judged at 99 %
-    assert "95 % interval" in at.dataframe[0].value.to_string() + at.dataframe[1].value.to_string()
+    assert "95 % interval" in at.table[0].value.to_string() + at.table[1].value.to_string()
 
 
 def test_a_per_digit_claim_flips_when_one_digits_errors_are_inflated():

@@ -154,7 +154,7 @@ def level_picker(
 @st.cache_data(show_spinner=False, max_entries=4)
 def lesson_zip(seed: int) -> bytes:
     """Every lesson figure as PNG plus the text, zipped (built on demand, once per seed)."""
-    from lesson.steps import lesson_bundle
+    from teaching.steps import lesson_bundle
 
     return lesson_bundle(seed)
 
@@ -172,7 +172,7 @@ def checkpoints_fingerprint() -> tuple[tuple[int, str], ...]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cached_lesson_step(key: str, seed: int, fingerprint: tuple):
-    from lesson.steps import lesson_step
+    from teaching.steps import lesson_step
 
     return lesson_step(key, seed)
 
