@@ -1,10 +1,7 @@
 """AppTest for the Compress page: test digits into a real file, the file downloaded and decoded, uploads."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 from streamlit.testing.v1 import AppTest
 
 from core.codec import CodecFileError, compress, decompress, qualities, read_header
@@ -12,18 +9,10 @@ from core.data.mnist import load_split
 from core.data.user_digit import prepare_digit
 from core.evaluation.metrics import per_image_mse
 from core.paths import REPO_ROOT
-from tests.test_your_digit_page import image_captions
+from tests.test_your_digit_page import digit_png, image_captions
 from ui.codec import grouped_hex
 
 PAGE = str(REPO_ROOT / "pages" / "compress.py")
-
-
-def digit_png(text: str = "3") -> bytes:
-    img = Image.new("L", (120, 120), 255)
-    ImageDraw.Draw(img).text((30, 5), text, fill=0, font=ImageFont.load_default(size=100))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture
