@@ -18,8 +18,7 @@ from core.checkpoints.files import (
     CheckpointMissingError,
     CheckpointPaths,
     library_versions,
-    load_weights_into,
-    read_weights,
+    load_pair,
     write_pair,
 )
 from core.data.mnist import data_digest
@@ -82,16 +81,13 @@ def read_classifier_meta(folder: Path | None = None) -> dict:
 
 @lru_cache(maxsize=4)
 def _load(weights_sha256: str, folder: Path) -> tuple[DigitClassifier, dict]:
-    from core.storage.atomic import locked
-
-    paths = classifier_paths(folder)
-    hint = f"Retrain it with: {TRAIN_COMMAND}"
     try:
-        with locked(paths.weights):
-            meta = read_classifier_meta(folder)
-            state = read_weights(paths, meta, hint)
-        model = DigitClassifier(ClassifierConfig.from_dict(meta["config"]))
-        load_weights_into(model, state, paths.weights.name, hint)
+        model, meta = load_pair(
+            classifier_paths(folder),
+            lambda: read_classifier_meta(folder),
+            lambda meta: DigitClassifier(ClassifierConfig.from_dict(meta["config"])),
+            f"Retrain it with: {TRAIN_COMMAND}",
+        )
     except ClassifierError:
         raise
     except CheckpointMissingError as exc:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -209,16 +210,30 @@ def read_meta(ref: ModelRef, folder: Path | None = None) -> dict:
     return meta
 
 
-def load_checkpoint(ref: ModelRef, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
-    """Model (eval mode, CPU) and its metadata; every failure is a CheckpointError."""
-    paths = model_paths(ref, folder)
-    hint = _retrain_hint(ref)
+def load_pair(
+    paths: CheckpointPaths,
+    read_sidecar: Callable[[], dict],
+    build: Callable[[dict], torch.nn.Module],
+    hint: str,
+) -> tuple[torch.nn.Module, dict]:
+    """Any checkpoint pair as a model (eval mode, CPU) and its sidecar, read under the pair's lock so a writer
+    can't swap the files between the two reads; every failure is a CheckpointError ending with `hint`."""
     with locked(paths.weights):
-        meta = read_meta(ref, folder)
+        meta = read_sidecar()
         state = read_weights(paths, meta, hint)
-    model = AutoEncoder(ModelConfig.from_dict(meta["model"]))
+    model = build(meta)
     load_weights_into(model, state, paths.weights.name, hint)
     return model, meta
+
+
+def load_checkpoint(ref: ModelRef, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
+    """Model (eval mode, CPU) and its metadata; every failure is a CheckpointError."""
+    return load_pair(
+        model_paths(ref, folder),
+        lambda: read_meta(ref, folder),
+        lambda meta: AutoEncoder(ModelConfig.from_dict(meta["model"])),
+        _retrain_hint(ref),
+    )
 
 
 def list_checkpoints(folder: Path | None = None) -> list[int]:

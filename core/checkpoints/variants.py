@@ -22,8 +22,7 @@ from core.checkpoints.files import (
     CheckpointError,
     CheckpointMissingError,
     CheckpointPaths,
-    load_weights_into,
-    read_weights,
+    load_pair,
 )
 from core.checkpoints.paths import checkpoint_name
 from core.levels import IMAGE_SIDE
@@ -31,7 +30,6 @@ from core.models.autoencoder import AutoEncoder, ModelConfig
 from core.models.inference import as_input, in_batches
 from core.models.torch_thread import on_torch_thread
 from core.paths import checkpoint_dir
-from core.storage.atomic import locked
 
 #: The latent size every variant is trained at: the shipped d=16 is what each is compared with.
 VARIANT_LATENT_DIM = 16
@@ -89,13 +87,12 @@ def read_variant_meta(name: str, folder: Path | None = None) -> dict:
 
 @lru_cache(maxsize=4)
 def _load(name: str, weights_sha256: str, folder: Path) -> tuple[AutoEncoder, dict]:
-    paths = variant_paths(name, folder)
-    hint = f"Rebuild it with: {REBUILD_COMMAND}"
-    with locked(paths.weights):
-        meta = read_variant_meta(name, folder)
-        state = read_weights(paths, meta, hint)
-    model = AutoEncoder(ModelConfig.from_dict(meta["model"]))
-    load_weights_into(model, state, paths.weights.name, hint)
+    model, meta = load_pair(
+        variant_paths(name, folder),
+        lambda: read_variant_meta(name, folder),
+        lambda meta: AutoEncoder(ModelConfig.from_dict(meta["model"])),
+        f"Rebuild it with: {REBUILD_COMMAND}",
+    )
     for p in model.parameters():
         p.requires_grad_(False)
     return model, meta

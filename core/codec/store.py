@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.checkpoints.files import CheckpointError, load_weights_into, read_weights
+from core.checkpoints.files import CheckpointError, load_pair
 from core.checkpoints.paths import CheckpointPaths
 from core.codec.model import RateModel
 from core.models.autoencoder import ModelConfig
 from core.paths import checkpoint_dir
-from core.storage.atomic import locked
 
 NAME_PATTERN = re.compile(r"^codec_d(\d{3})_l([0-9.e+-]+)$")
 #: The safetensors "format" tag of a rate model.
@@ -67,13 +66,12 @@ def read_codec_meta(name: str, folder: Path | None = None) -> dict:
 
 @lru_cache(maxsize=32)
 def _load(name: str, weights_sha256: str, folder: Path) -> tuple[RateModel, dict]:
-    paths = codec_paths(name, folder)
-    hint = f"Retrain it with: {train_command(name)}"
-    with locked(paths.weights):
-        meta = read_codec_meta(name, folder)
-        state = read_weights(paths, meta, hint)
-    model = RateModel(ModelConfig.from_dict(meta["model"]))
-    load_weights_into(model, state, paths.weights.name, hint)
+    model, meta = load_pair(
+        codec_paths(name, folder),
+        lambda: read_codec_meta(name, folder),
+        lambda meta: RateModel(ModelConfig.from_dict(meta["model"])),
+        f"Retrain it with: {train_command(name)}",
+    )
     for p in model.parameters():
         p.requires_grad_(False)
     model.tables()  # refuse a model without tables now, not halfway through a file
