@@ -33,6 +33,18 @@ def test_adaptability_holds_when_the_04_model_specialises_and_not_when_it_is_a_c
     assert outcomes(same)[0] != HOLDS and same.outcome != HOLDS
 
 
+def test_the_training_budget_note_says_whether_the_two_models_had_the_same_updates():
+    same = {
+        "ae_04": {"epochs": 30, "digits": 30596, "steps": 7200},
+        "ae_all": {"epochs": 15, "digits": 60000, "steps": 7035},
+    }
+    half = {**same, "ae_04": {"epochs": 15, "digits": 30596, "steps": 3600}}
+    assert "not training length" in adaptability.budget_note(same)
+    assert "part of any gap on 0–4 is training length" in adaptability.budget_note(half)
+    shipped = adaptability.training_budgets()  # read from the two sidecars
+    assert shipped["ae_all"]["digits"] == 60000 and 0 < shipped["ae_04"]["digits"] < 40000
+
+
 def synthetic_denoising(better: bool) -> dict[str, np.ndarray]:
     n = 2000
     labels = RNG.integers(0, 10, n)

@@ -223,3 +223,25 @@ def test_the_per_digit_and_recognisability_pages_word_the_study_through_the_verd
         text = " ".join(m.value for m in at.markdown)
         assert sum(text.count(f"**{o}**") for o in OUTCOMES) == n_claims, text
         assert "agree" not in text  # no page-specific wording left
+
+
+def test_the_bootstrap_draws_an_original_and_its_reconstruction_together(digit_map):
+    """The sampled unit is a test digit, original and reconstruction together: the interval's width follows the
+    spread of the pairs' means, not of single points (partners share neighbours, so their scores are correlated)."""
+    from core.explore.embedding import resampling_units
+
+    xy, labels = digit_map
+    partner = np.concatenate([np.arange(2000, 4000), np.arange(2000)])
+    units = resampling_units(partner)
+    assert units.shape == (2000, 2) and (partner[units[:, 0]] == units[:, 1]).all()
+    assert resampling_units(np.full(10, -1)).shape == (10, 1)  # no partners: each point alone
+    near = xy + np.random.default_rng(2).normal(scale=0.05 * xy.std(0), size=xy.shape)
+    result = overlap(np.concatenate([xy, near]), np.repeat([0, 1], 2000), np.tile(labels, 2), partner, n_boot=1000)
+    width = result.overall[2] - result.overall[1]
+    per_point = result.per_point
+    pair_means = per_point[units].mean(1)
+    assert abs(np.corrcoef(per_point[:2000], per_point[2000:])[0, 1]) > 0.1  # partners are not independent
+    by_pairs = 2 * 1.96 * pair_means.std() / np.sqrt(len(pair_means))
+    by_points = 2 * 1.96 * per_point.std() / np.sqrt(len(per_point))
+    assert width == pytest.approx(by_pairs, rel=0.15)
+    assert abs(width - by_points) > 0.1 * by_points  # resampling points would give another width

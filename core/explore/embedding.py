@@ -142,6 +142,17 @@ def overlap_per_point_without_partner(
     return (source[neighbours] != source[:, None]).mean(axis=1)
 
 
+def resampling_units(partner: np.ndarray) -> np.ndarray:
+    """(units, size) point indices the bootstrap draws together: each pair of partners, or each point alone where
+    not every point has a partner."""
+    partner = np.asarray(partner)
+    points = np.arange(len(partner))
+    if len(partner) and (partner >= 0).all() and (partner[partner] == points).all() and (partner != points).all():
+        first = points[points < partner]
+        return np.stack([first, partner[first]], axis=1)
+    return points[:, None]
+
+
 def overlap(
     xy: np.ndarray,
     source: np.ndarray,
@@ -153,13 +164,15 @@ def overlap(
 ) -> OverlapResult:
     """Partner-free overlap of a 2-D map, overall and per digit, each with a 95 % bootstrap interval.
 
-    Points are resampled with replacement (seeded); a digit's replicate is the mean over its resampled points.
-    `partner=None` means no point has a partner (e.g. two halves of the originals).
+    The bootstrap resamples test digits, not points: an original and its reconstruction are drawn together, since
+    their scores are not independent (seeded); a digit's replicate is the mean over its resampled points.
+    `partner=None` means no point has a partner (e.g. two halves of the originals): then points are the units.
     """
     labels = np.asarray(labels)
     partner = np.full(len(xy), -1) if partner is None else np.asarray(partner)
     per_point = overlap_per_point_without_partner(xy, source, partner, k)
-    idx = bootstrap_indices(len(per_point), n_boot, seed)
+    units = resampling_units(partner)
+    idx = units[bootstrap_indices(len(units), n_boot, seed)].reshape(n_boot, -1)
     overall = percentile_interval(per_point.mean(), per_point[idx].mean(axis=1))
     sums = np.zeros((n_boot, 10))
     counts = np.zeros((n_boot, 10))
