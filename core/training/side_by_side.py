@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 
-def run_side_by_side(modules_and_args: list[list[str]]) -> int:
-    """Run `python -m MODULE ARGS...` for each entry, at most one per core at a time, in order; returns the
-    first non-zero exit status (0 when all succeed). Interrupted, it stops the ones still running."""
+def run_side_by_side(modules_and_args: list[list[str]], poll_s: float = 0.2) -> int:
+    """Run `python -m MODULE ARGS...` for each entry, in order, one per core at a time (a freed core takes the next
+    job); returns the first non-zero exit status (0 when all succeed). Interrupted, it stops the ones still running."""
     slots = max(1, min(len(modules_and_args), os.cpu_count() or 1))
     pending = list(modules_and_args)
     running: list[subprocess.Popen] = []
@@ -23,8 +24,12 @@ def run_side_by_side(modules_and_args: list[list[str]]) -> int:
         while pending or running:
             while pending and len(running) < slots:
                 running.append(subprocess.Popen([sys.executable, "-m", *pending.pop(0)]))
-            code = code or running[0].wait()
-            running.pop(0)
+            done = [p for p in running if p.poll() is not None]
+            for process in done:
+                code = code or process.returncode
+                running.remove(process)
+            if not done:
+                time.sleep(poll_s)
     finally:
         for process in running:  # interrupted: no orphan keeps training
             process.terminate()
