@@ -7,7 +7,7 @@ import streamlit as st
 from core.codec import CodecFileError
 from core.data.mnist import load_split
 from core.data.samples import N_TEST
-from core.data.user_digit import InvalidImageError, prepare_digit_steps
+from core.data.user_digit import InvalidImageError
 from core.explore.round_trip import KEPT, ORDERS, pick_test_digits
 from core.levels import N_PIXELS
 from figures.study import reconstruction_grid
@@ -16,6 +16,7 @@ from ui.codec import (
     compressed_uploads,
     decoded_file,
     default_quality,
+    prepared_upload,
     quality_picker,
     usable_qualities,
 )
@@ -27,6 +28,8 @@ from ui.widgets import page_guard, png_download
 FILE_SUFFIX = ".aecl"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]  # as on "Your digit"
 SOURCES = {"test": "test digits", "uploads": "your pictures"}
+#: More uploads than this show a progress bar while they are prepared (each takes tens of milliseconds).
+PROGRESS_FROM = 5
 
 st.title("Compress")
 st.caption(
@@ -149,10 +152,14 @@ else:
         accept_multiple_files=True,
         key="compress_uploads",
     )
+    files = files or []
     digits, names = [], []
-    for f in files or []:
+    bar = st.progress(0.0) if len(files) > PROGRESS_FROM else None
+    for i, f in enumerate(files):
+        if bar is not None:
+            bar.progress(i / len(files), text=f"Preparing picture {i + 1:,} of {len(files):,}…")
         try:
-            steps = prepare_digit_steps(f.getvalue())
+            steps = prepared_upload(f.getvalue())
         except InvalidImageError as exc:
             st.error(f"**{f.name}**: {exc}")
             continue
@@ -160,6 +167,8 @@ else:
             st.info(f"**{f.name}**: {note}")
         digits.append(steps.centred)
         names.append(f.name)
+    if bar is not None:
+        bar.empty()
     if not digits:
         st.info("Upload a picture of a digit (or several) to compress it, prepared the way *Your digit* does.")
     else:

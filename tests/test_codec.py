@@ -10,11 +10,11 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from core.codec import CodecFileError, compress, decompress, digit_code, qualities, read_header
 from core.codec.__main__ import main as codec_cli
+from core.codec.entropy import EntropyTables, counts_from_probabilities
 from core.codec.fileformat import MAGIC, Header, parse_file, write_file
 from core.codec.latent_codec import latents
 from core.codec.store import load_rate_model
@@ -69,11 +69,53 @@ def test_the_models_estimated_bits_match_the_files_size_within_3_percent():
     x = TEST[:2000]
     for q in qualities():
         model, _ = load_rate_model(q.model)
-        ints = torch.from_numpy(model.tables().clamp(latents(model, x)).astype(np.float32))
-        with torch.no_grad():
-            estimate = float(model.bits(ints).sum()) / 8
+        estimate = model.estimated_bytes(latents(model, x))
         real = len(compress(x, q.number))
         assert abs(real - estimate) / real < 0.03, (q.model, real, estimate)
+
+
+def _mixture_tables(rng: np.random.Generator) -> EntropyTables:
+    """Three components over four dimensions, each a bell of its own centre and width, weighted unequally."""
+    counts = np.zeros((3, 4, 40), np.int64)
+    offsets = rng.integers(-20, 0, size=(3, 4))
+    for c in range(3):
+        for j in range(4):
+            width = int(rng.integers(5, 40))
+            bell = np.exp(-0.5 * ((np.arange(width) - width / 2) / (1 + c + j)) ** 2)
+            counts[c, j, :width] = counts_from_probabilities(bell)
+    return EntropyTables.from_arrays(counts, offsets, counts_from_probabilities(np.array([0.6, 0.3, 0.1])))
+
+
+def test_mixture_tables_code_each_row_with_its_cheapest_component_and_decode_it_exactly():
+    rng = np.random.default_rng(0)
+    tables = _mixture_tables(rng)
+    q = rng.integers(-25, 25, size=(500, 4))
+    component = tables.choose(q)
+    for c in range(3):  # brute force: no other component whose support holds the row codes it cheaper
+        rows = np.flatnonzero(component == c)[:20]
+        for r in rows:
+            costs = []
+            for k in range(3):
+                sym = q[r] - tables.offsets[k]
+                if ((sym >= 0) & (sym < tables.sizes[k])).all():
+                    costs.append(sum(-np.log2(tables.probabilities(k, j)[s]) for j, s in enumerate(sym)))
+                    costs[-1] -= np.log2(tables.component_counts[k] / tables.component_counts.sum())
+            chosen = q[r] - tables.offsets[c]
+            if costs and ((chosen >= 0) & (chosen < tables.sizes[c])).all():
+                mine = sum(-np.log2(tables.probabilities(c, j)[s]) for j, s in enumerate(chosen))
+                mine -= np.log2(tables.component_counts[c] / tables.component_counts.sum())
+                assert mine <= min(costs) + 1e-9
+    stream = tables.encode(q)
+    decoded = tables.decode(stream, len(q))
+    assert (decoded == tables.clamp(q, component)).all()  # rows outside every support come back clamped
+    inside = np.array(
+        [
+            ((q[i] - tables.offsets[c] >= 0) & (q[i] - tables.offsets[c] < tables.sizes[c])).all()
+            for i, c in enumerate(component)
+        ]
+    )
+    assert inside.mean() > 0.1 and (decoded[inside] == q[inside]).all()
+    assert abs(len(stream) * 8 - tables.bits(q)) < 64  # the coder spends what the tables say, within a word or two
 
 
 def test_one_digit_alone_and_its_code():

@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.codec import Quality, decompress, digit_code, qualities
+from core.data.user_digit import DigitSteps, prepare_digit_steps
 from core.explore.round_trip import RoundTrip, round_trip, round_trip_test_digits
 from core.levels import latent_bytes
 from core.ratedistortion.records import TARGET_MSE
@@ -65,6 +66,13 @@ def compressed_test_digits(n: int, order: str, seed: int, quality: Quality) -> R
 @st.cache_data(show_spinner="Compressing your digits and decoding them back…", max_entries=16)
 def compressed_uploads(images: np.ndarray, names: tuple[str, ...], quality: Quality) -> RoundTrip:
     return round_trip(images, quality.number, names=list(names))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def prepared_upload(data: bytes) -> DigitSteps:
+    """A picture prepared like a *Your digit* upload (cached by its bytes, so a rerun doesn't prepare it again);
+    an InvalidImageError is raised, never cached."""
+    return prepare_digit_steps(data)
 
 
 @st.cache_data(show_spinner="Decoding the file…", max_entries=8)

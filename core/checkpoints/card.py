@@ -102,7 +102,11 @@ def codec_card(meta: dict) -> list[tuple[str, str]]:
         ("λ (MSE per bit)", f"{meta.get('lmbda', 0):g}"),
         ("parameters", f"{meta.get('n_parameters', 0):,}"),
         ("network", network_text(ModelConfig.from_dict(meta["model"]))),
-        ("started from", f"{warm.get('name', 'not recorded')} ({str(warm.get('weights_sha256', ''))[:12]}…)"),
+        (
+            "started from",
+            f"{warm['name']} ({str(warm.get('weights_sha256', ''))[:12]}…)" if warm else "scratch (random weights)",
+        ),
+        ("entropy model", f"a mixture of {meta.get('components', 1)} factorized densities, integer tables"),
         ("training", f"{train.get('epochs', '?')} epoch(s) on {fraction:.0%} of the 60,000 digits, MSE + λ · bits"),
         ("training time", f"{_duration(meta.get('wall_time_s'))} on {_device(meta)}"),
     ]

@@ -83,12 +83,13 @@ def _compress(args: argparse.Namespace) -> int:
 
     from core.codec import compress, read_header
     from core.codec.store import quality_by_number
+    from core.storage.atomic import atomic_write_bytes
 
     quality_by_number(args.quality)  # refuse a bad quality before reading any image
     files = _image_files(args.inputs)
     digits = np.stack([read_digit(p) for p in tqdm(files, desc="reading", unit="image", disable=None)])
     data = compress(digits, args.quality, names=[p.stem for p in files])
-    Path(args.output).write_bytes(data)
+    atomic_write_bytes(Path(args.output), data)  # a reader never sees half a file, nor an interrupted run's
     header = read_header(data)
     per_digit = len(data) / len(files)
     print(f"{len(files)} digits → {args.output}: {len(data):,} bytes ({per_digit:.2f} per digit), {header.model}")

@@ -1,14 +1,20 @@
-"""The entropy model: one integer frequency table per latent dimension, and the range coder it drives.
+"""The entropy model: integer frequency tables, one per mixture component and latent dimension, and the range
+coder they drive.
 
 The tables are integers stored with the model; probabilities are counts / total in float64, which every host
 computes identically, so the encoder and the decoder feed `constriction`'s categorical models the same numbers
 and never fall out of sync (no float from the network enters the coder; CompressAI issue 279 is the failure
-this avoids). Symbol k of dimension j stands for the integer offset[j] + k.
+this avoids). Symbol s of component c's dimension j stands for the integer offset[c, j] + s.
+
+A stream is a two-part code: first every digit's component (under the component table), then the latents of
+the digits of component 0, dimension by dimension, then those of component 1, and so on. The encoder picks for
+each digit the component whose tables code it in the fewest bits; the decoder only reads what was picked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import constriction
 import numpy as np
@@ -34,61 +40,121 @@ def counts_from_probabilities(p: np.ndarray, total: int = TABLE_TOTAL) -> np.nda
 
 @dataclass(frozen=True)
 class EntropyTables:
-    """`counts` (d, K) int64 (rows may end in zero-count padding past `sizes[j]`), `offsets` (d,) int64."""
+    """`counts` (K, d, S) int64 (rows may end in zero-count padding past `sizes[c, j]`), `offsets` (K, d) int64,
+    `component_counts` (K,) int64: the tables of K components over d latent dimensions."""
 
     counts: np.ndarray
     offsets: np.ndarray
     sizes: np.ndarray
+    component_counts: np.ndarray
 
     @classmethod
-    def from_arrays(cls, counts: np.ndarray, offsets: np.ndarray) -> EntropyTables:
-        counts = np.asarray(counts, np.int64)
-        sizes = np.array([np.max(np.nonzero(row)[0]) + 1 if row.any() else 0 for row in counts], np.int64)
-        if counts.ndim != 2 or (sizes < 1).any() or (counts < 0).any():
+    def from_arrays(
+        cls, counts: np.ndarray, offsets: np.ndarray, component_counts: np.ndarray | None = None
+    ) -> EntropyTables:
+        """Checked tables; (d, S) counts and (d,) offsets are one component's."""
+        counts, offsets = np.asarray(counts, np.int64), np.asarray(offsets, np.int64)
+        if counts.ndim == 2:
+            counts, offsets = counts[None], offsets[None]
+        if component_counts is None:
+            component_counts = np.ones(len(counts), np.int64)
+        component_counts = np.asarray(component_counts, np.int64)
+        if counts.ndim != 3 or offsets.shape != counts.shape[:2] or component_counts.shape != counts.shape[:1]:
+            raise ValueError("entropy tables' shapes don't agree with each other")
+        if (counts < 0).any() or (component_counts < 1).any():
+            raise ValueError("entropy tables must have positive counts")
+        nonzero = counts > 0
+        sizes = np.where(nonzero.any(-1), counts.shape[-1] - np.argmax(nonzero[..., ::-1], axis=-1), 0)
+        if (sizes < 1).any():
             raise ValueError("entropy tables must have at least one symbol with a count in every row")
-        for row, n in zip(counts, sizes, strict=True):
-            if (row[:n] < 1).any():
-                raise ValueError("entropy tables must give every symbol in their support a count")
-        return cls(counts, np.asarray(offsets, np.int64), sizes)
+        inside = np.arange(counts.shape[-1]) < sizes[..., None]
+        if (counts[inside] < 1).any():
+            raise ValueError("entropy tables must give every symbol in their support a count")
+        return cls(counts, offsets, sizes.astype(np.int64), component_counts)
+
+    @property
+    def components(self) -> int:
+        return self.counts.shape[0]
 
     @property
     def latent_dim(self) -> int:
-        return len(self.offsets)
+        return self.counts.shape[1]
 
-    def probabilities(self, j: int) -> np.ndarray:
-        row = self.counts[j, : self.sizes[j]].astype(np.float64)
+    def probabilities(self, c: int, j: int) -> np.ndarray:
+        row = self.counts[c, j, : self.sizes[c, j]].astype(np.float64)
         return row / row.sum()
 
-    def models(self) -> list:
-        """One constriction categorical model per dimension, built from the integer tables."""
-        return [
-            constriction.stream.model.Categorical(self.probabilities(j), perfect=False) for j in range(len(self.sizes))
-        ]
+    @cached_property
+    def _costs(self) -> np.ndarray:
+        """(K, d, S) bits of every symbol (inf past a table's support)."""
+        with np.errstate(divide="ignore"):
+            return -np.log2(self.counts / self.counts.sum(-1, keepdims=True))
 
-    def clamp(self, q: np.ndarray) -> np.ndarray:
-        """Integer latents (N, d) clamped into each dimension's support: no escape symbols needed."""
-        lo = self.offsets
-        return np.clip(np.asarray(q, np.int64), lo, lo + self.sizes - 1)
+    @cached_property
+    def _component_costs(self) -> np.ndarray:
+        return -np.log2(self.component_counts / self.component_counts.sum())
+
+    @cached_property
+    def _models(self) -> tuple[object, list[list[object]]]:
+        """constriction's categorical models: the component table's, and one per component and dimension."""
+        categorical = constriction.stream.model.Categorical
+        component = categorical(self.component_counts / self.component_counts.sum(), perfect=False)
+        latents = [
+            [categorical(self.probabilities(c, j), perfect=False) for j in range(self.latent_dim)]
+            for c in range(self.components)
+        ]
+        return component, latents
+
+    def clamp(self, q: np.ndarray, component: np.ndarray) -> np.ndarray:
+        """Integer latents (N, d) clamped into their components' supports: no escape symbols needed."""
+        lo = self.offsets[component]
+        return np.clip(np.asarray(q, np.int64), lo, lo + self.sizes[component] - 1)
+
+    def choose(self, q: np.ndarray) -> np.ndarray:
+        """(N,) the component that codes each row of integer latents (N, d) in the fewest bits: among those whose
+        supports hold the row, so that coding never changes a latent, unless none does."""
+        q = np.asarray(q, np.int64)
+        if not len(q):
+            return np.zeros(0, np.int64)
+        cost = np.empty((len(q), self.components))
+        inside = np.empty((len(q), self.components), bool)
+        dims = np.arange(self.latent_dim)
+        for c in range(self.components):
+            sym = q - self.offsets[c]
+            inside[:, c] = ((sym >= 0) & (sym < self.sizes[c])).all(1)
+            sym = np.clip(sym, 0, self.sizes[c] - 1)
+            cost[:, c] = self._costs[c, dims, sym].sum(1) + self._component_costs[c]
+        cost[~inside & inside.any(1, keepdims=True)] = np.inf
+        return np.argmin(cost, axis=1)
 
     def bits(self, q: np.ndarray) -> float:
-        """Information content of clamped integer latents (N, d) under the tables, in bits."""
-        sym = self.clamp(q) - self.offsets
-        total = 0.0
-        for j in range(self.latent_dim):
-            total -= float(np.log2(self.probabilities(j))[sym[:, j]].sum())
-        return total
+        """Information content of integer latents (N, d) as `encode` codes them, in bits."""
+        q = np.asarray(q, np.int64)
+        component = self.choose(q)
+        sym = self.clamp(q, component) - self.offsets[component]
+        dims = np.arange(self.latent_dim)
+        latent_bits = self._costs[component[:, None], dims[None], sym].sum()
+        return float(latent_bits + self._component_costs[component].sum())
 
     def min_bits_per_row(self) -> float:
         """The fewest bits any one latent vector can cost: bounds how many a stream of a given length can hold."""
-        return float(sum(-np.log2(self.probabilities(j).max()) for j in range(self.latent_dim)))
+        cheapest = np.where(np.isfinite(self._costs), self._costs, np.inf).min(-1).sum(-1)
+        return float((cheapest + self._component_costs).min())
 
     def encode(self, q: np.ndarray) -> bytes:
-        """Range-code integer latents (N, d), dimension by dimension (each a run of one model)."""
-        sym = (self.clamp(q) - self.offsets).astype(np.int32)
+        """Range-code integer latents (N, d): the components, then each component's rows dimension by dimension."""
+        q = np.asarray(q, np.int64)
+        component = self.choose(q)
+        sym = (self.clamp(q, component) - self.offsets[component]).astype(np.int32)
+        component_model, latent_models = self._models
         encoder = constriction.stream.queue.RangeEncoder()
-        for j, model in enumerate(self.models()):
-            if len(sym):
-                encoder.encode(np.ascontiguousarray(sym[:, j]), model)
+        if len(q):
+            encoder.encode(component.astype(np.int32), component_model)
+        for c in range(self.components):
+            rows = sym[component == c]
+            if len(rows):
+                for j, model in enumerate(latent_models[c]):
+                    encoder.encode(np.ascontiguousarray(rows[:, j]), model)
         return encoder.get_compressed().astype("<u4").tobytes()
 
     def decode(self, data: bytes, n: int) -> np.ndarray:
@@ -97,10 +163,15 @@ class EntropyTables:
             raise StreamError("the coded stream's length is not a whole number of 32-bit words")
         words = np.frombuffer(data, "<u4").astype(np.uint32)
         out = np.empty((n, self.latent_dim), np.int64)
+        component_model, latent_models = self._models
         try:
             decoder = constriction.stream.queue.RangeDecoder(words)
-            for j, model in enumerate(self.models()):
-                out[:, j] = decoder.decode(model, n) if n else []
+            component = np.asarray(decoder.decode(component_model, n), np.int64) if n else np.zeros(0, np.int64)
+            for c in range(self.components):
+                rows = np.flatnonzero(component == c)
+                if len(rows):
+                    for j, model in enumerate(latent_models[c]):
+                        out[rows, j] = np.asarray(decoder.decode(model, len(rows)), np.int64) + self.offsets[c, j]
         except (ValueError, RuntimeError, OverflowError) as exc:
             raise StreamError(f"the coded stream is damaged ({exc})") from exc
-        return out + self.offsets
+        return out

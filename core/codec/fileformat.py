@@ -10,7 +10,8 @@
     ..      number of images (unsigned LEB128 varint)
     ..      height, width (1 byte each; 28, 28)
     ..      if flagged: one name per image, length (varint, ≤ 255) + UTF-8
-    ..      stream: length (varint) + bytes (32-bit little-endian words of a range coder)
+    ..      stream: length (varint) + bytes (32-bit little-endian words of a range coder; version 2: each digit's
+            mixture component first, then the latents component by component, `core.codec.entropy`)
     end-4   CRC-32 of everything before it
 
 Parsing is strict: every length is checked against what is left before anything is read or allocated, and any
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from core.levels import IMAGE_SIDE
 
 MAGIC = b"AEC\x1a"
-FORMAT_VERSION = 1
+#: 1 coded every digit with one factorized table; 2 with a mixture (the component first).
+FORMAT_VERSION = 2
 DIGEST_BYTES = 8
 MAX_NAME_BYTES = 255
 #: No file may declare more images than this, whatever its stream (a forged count can't make a huge allocation).

@@ -16,7 +16,7 @@ import torch
 
 from core.checkpoints.files import CheckpointError
 from core.codec.entropy import StreamError
-from core.codec.fileformat import CodecFileError, Header, parse_file, write_file
+from core.codec.fileformat import FORMAT_VERSION, CodecFileError, Header, parse_file, write_file
 from core.codec.model import RateModel
 from core.codec.store import codec_paths, load_rate_model, quality_by_number, train_command
 from core.levels import IMAGE_SIDE
@@ -73,7 +73,7 @@ def compress_with(model: RateModel, meta: dict, images: np.ndarray, number: int,
     if names is not None and len(names) != len(x):
         raise ValueError(f"got {len(names)} names for {len(x)} digits")
     stream = model.tables().encode(latents(model, x))
-    header = Header(1, meta["name"], meta["weights_sha256"], len(x), (IMAGE_SIDE, IMAGE_SIDE), number)
+    header = Header(FORMAT_VERSION, meta["name"], meta["weights_sha256"], len(x), (IMAGE_SIDE, IMAGE_SIDE), number)
     return write_file(header, list(names) if names is not None and any(names) else None, stream)
 
 

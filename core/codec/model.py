@@ -2,10 +2,13 @@
 
     x ─ AutoEncoder.encoder ─ × gain ─ y ─ round ─ q (integers, entropy-coded with the tables) ─ ÷ gain ─ decoder ─ x̂
 
-`gain` (one per latent dimension) sets how finely each dimension is quantised. A factorized density (a logistic
-per dimension, convolved with a unit-width box) gives the bits of q; training minimises MSE + λ · bits per digit,
+`gain` (one per latent dimension) sets how finely each dimension is quantised. The density of q is a mixture of
+`components` factorized densities (a logistic per dimension, convolved with a unit-width box), coded as a two-part
+code: each digit names the component that codes it most cheaply, then its latents under that component. Digits
+cluster (a 1 is not a 0), so one factorized density per cluster costs fewer bits than one for all, even with the
+component's name paid for. Training minimises MSE + λ · bits per digit, the bits those of the cheapest component,
 with additive uniform noise standing in for rounding in the bits term and rounding (straight-through) feeding the
-decoder, so the decoder learns on the integers it will see. After training the density is turned into the
+decoder, so the decoder learns on the integers it will see. After training the densities are turned into the
 integer tables (`core.codec.entropy`) that the coder uses; they are stored with the weights.
 """
 
@@ -27,17 +30,19 @@ MAX_SYMBOLS = 4096
 
 
 class RateModel(nn.Module):
-    """An auto-encoder with a quantised latent and its learned density."""
+    """An auto-encoder with a quantised latent and its learned density, a mixture of `components` factorized ones."""
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, components: int = 1) -> None:
         super().__init__()
         d = config.latent_dim
         self.ae = AutoEncoder(config)
         self.log_gain = nn.Parameter(torch.zeros(d))
-        self.loc = nn.Parameter(torch.zeros(d))
-        self.log_scale = nn.Parameter(torch.zeros(d))
-        self.register_buffer("table_counts", torch.zeros((d, 0), dtype=torch.int32))
-        self.register_buffer("table_offsets", torch.zeros(d, dtype=torch.int32))
+        self.loc = nn.Parameter(torch.zeros(components, d))
+        self.log_scale = nn.Parameter(torch.zeros(components, d))
+        self.logits = nn.Parameter(torch.zeros(components))
+        self.register_buffer("table_counts", torch.zeros((components, d, 0), dtype=torch.int32))
+        self.register_buffer("table_offsets", torch.zeros((components, d), dtype=torch.int32))
+        self.register_buffer("component_counts", torch.zeros(components, dtype=torch.int32))
 
     @property
     def config(self) -> ModelConfig:
@@ -47,6 +52,10 @@ class RateModel(nn.Module):
     def latent_dim(self) -> int:
         return self.ae.config.latent_dim
 
+    @property
+    def components(self) -> int:
+        return self.loc.shape[0]
+
     def analysis(self, x: torch.Tensor) -> torch.Tensor:
         """Latents y (N, d) on the integer grid's scale, before rounding."""
         return self.ae.encoder(x) * self.log_gain.exp()
@@ -55,19 +64,27 @@ class RateModel(nn.Module):
         """Images (N, 1, 28, 28) in [0, 1] from (rounded) latents."""
         return self.ae.decoder(q * (-self.log_gain).exp())
 
-    def likelihood(self, y: torch.Tensor) -> torch.Tensor:
-        """P(round(y) = y) under the factorized logistic density, for noisy or integer y (N, d)."""
-        scale = self.log_scale.exp()
-        upper = (y + 0.5 - self.loc) / scale
-        lower = (y - 0.5 - self.loc) / scale
+    def component_bits(self, y: torch.Tensor) -> torch.Tensor:
+        """Bits (N, K) of latents y (N, d), noisy or integer, under each component, its name's bits included."""
+        scale = self.log_scale.exp()[None]
+        upper = (y[:, None, :] + 0.5 - self.loc[None]) / scale
+        lower = (y[:, None, :] - 0.5 - self.loc[None]) / scale
         # Subtract on the side of the median where the two CDF values are small (stable in float32).
         sign = -torch.sign(upper + lower)
-        p = (torch.sigmoid(sign * upper) - torch.sigmoid(sign * lower)).abs()
-        return p.clamp_min(1e-9)
+        p = (torch.sigmoid(sign * upper) - torch.sigmoid(sign * lower)).abs().clamp_min(1e-9)
+        return -torch.log2(p).sum(2) - torch.log_softmax(self.logits, 0)[None] / math.log(2)
 
     def bits(self, y: torch.Tensor) -> torch.Tensor:
-        """Bits per digit (N,) of latents y under the density."""
-        return -torch.log2(self.likelihood(y)).sum(1)
+        """Bits per digit (N,) of latents y: the cheapest component's, as the two-part code pays."""
+        return self.component_bits(y).min(1).values
+
+    @torch.no_grad()
+    def estimated_bytes(self, q: np.ndarray) -> float:
+        """What the density says integer latents (N, d) cost, clamped as the coder codes them: the estimate a real
+        file's size is checked against."""
+        tables = self.tables()
+        coded = tables.clamp(q, tables.choose(q)).astype(np.float32)
+        return float(self.bits(torch.from_numpy(coded)).sum()) / 8
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Training pass: (reconstruction from straight-through rounded y, bits of y + uniform noise)."""
@@ -77,16 +94,29 @@ class RateModel(nn.Module):
         return self.synthesis(rounded), self.bits(noisy)
 
     @torch.no_grad()
-    def fit_density(self, y: torch.Tensor) -> None:
-        """Start the density at the moments of latents y (N, d): a logistic's scale is std·√3/π."""
-        self.loc.copy_(y.mean(0))
-        self.log_scale.copy_((y.std(0) * math.sqrt(3) / math.pi).clamp_min(0.05).log())
+    def fit_density(self, y: torch.Tensor, seed: int = 0) -> None:
+        """Start the mixture at latents y (N, d): k-means clusters, each component at its cluster's moments (a
+        logistic's scale is std·√3/π), its weight the cluster's share."""
+        k = self.components
+        if k == 1:
+            labels = np.zeros(len(y), np.int64)
+        else:
+            from sklearn.cluster import KMeans
+
+            labels = KMeans(k, n_init=1, random_state=seed).fit(y.double().numpy()).labels_
+        labels = torch.from_numpy(np.asarray(labels, np.int64))
+        for c in range(k):
+            members = y[labels == c] if (labels == c).sum() > 2 else y
+            self.loc[c] = members.mean(0)
+            self.log_scale[c] = (members.std(0) * math.sqrt(3) / math.pi).clamp_min(0.05).log()
+        self.logits.copy_(torch.log(torch.bincount(labels, minlength=k).float() + 1))
 
     @torch.no_grad()
     def build_tables(self) -> EntropyTables:
-        """Integer tables from the density, stored in the model's buffers (and returned)."""
-        loc = self.loc.double().numpy()
-        scale = self.log_scale.exp().double().numpy()
+        """Integer tables from the densities, stored in the model's buffers (and returned)."""
+        k, d = self.components, self.latent_dim
+        loc = self.loc.double().numpy().reshape(-1)
+        scale = self.log_scale.exp().double().numpy().reshape(-1)
         tail = math.log(TAIL_MASS / (1 - TAIL_MASS))
         lo = np.floor(loc + scale * tail).astype(np.int64)
         hi = np.ceil(loc - scale * tail).astype(np.int64)
@@ -98,15 +128,19 @@ class RateModel(nn.Module):
             cdf = 1 / (1 + np.exp(-edges))
             cdf[0], cdf[-1] = 0.0, 1.0  # the tails go to the end symbols
             counts[j, : hi[j] - lo[j] + 1] = counts_from_probabilities(np.diff(cdf))
-        self.table_counts = torch.from_numpy(counts.astype(np.int32))
-        self.table_offsets = torch.from_numpy(lo.astype(np.int32))
+        weights = torch.softmax(self.logits.double(), 0).numpy()
+        self.table_counts = torch.from_numpy(counts.reshape(k, d, width).astype(np.int32))
+        self.table_offsets = torch.from_numpy(lo.reshape(k, d).astype(np.int32))
+        self.component_counts = torch.from_numpy(counts_from_probabilities(weights).astype(np.int32))
         return self.tables()
 
     def tables(self) -> EntropyTables:
         """The integer tables the coder uses (from the buffers: what was saved is what codes)."""
-        if self.table_counts.shape[1] == 0:
+        if self.table_counts.shape[-1] == 0:
             raise ValueError("this rate model has no entropy tables yet (build_tables after training)")
-        return EntropyTables.from_arrays(self.table_counts.numpy(), self.table_offsets.numpy())
+        return EntropyTables.from_arrays(
+            self.table_counts.numpy(), self.table_offsets.numpy(), self.component_counts.numpy()
+        )
 
     def load_state_dict(self, state, strict: bool = True, assign: bool = False):
         """As nn.Module's, but the tables' buffers take the shape the saved tables have."""

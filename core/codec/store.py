@@ -69,7 +69,7 @@ def _load(name: str, weights_sha256: str, folder: Path) -> tuple[RateModel, dict
     model, meta = load_pair(
         codec_paths(name, folder),
         lambda: read_codec_meta(name, folder),
-        lambda meta: RateModel(ModelConfig.from_dict(meta["model"])),
+        lambda meta: RateModel(ModelConfig.from_dict(meta["model"]), int(meta.get("components", 1))),
         f"Retrain it with: {train_command(name)}",
     )
     for p in model.parameters():
