@@ -152,7 +152,8 @@ def tsne_separation(mixing=None) -> ClaimRecord:
         "On a t-SNE map of originals and 99 % reconstructions, the 1s drift furthest from their originals.",
         "The Embedding page's t-SNE of test digits and their 99 % reconstructions; for each point, the share of "
         "its 10 nearest neighbours from the other source, leaving out its own partner (50 % is a perfect mix). "
-        "Digit 1's overlap minus every other digit's, bootstrapped over the points.",
+        "Digit 1's overlap minus every other digit's, bootstrapped over the test digits (a digit's original and "
+        "its reconstruction drawn together).",
         [from_verdict(claim, f"digit 1's overlap − digit {rival_of(diffs, v)}'s (its nearest rival)", v, 0.0, False)],
         {"overall": list(mixing.overall), "per_digit": {str(k): list(v) for k, v in mixing.per_digit.items()}},
         COMMAND.format(key="tsne_separation"),
