@@ -290,3 +290,16 @@ def test_a_file_for_other_weights_of_the_same_model_is_refused(small_file):
 def test_the_checksum_covers_every_byte(small_file):
     body = small_file[:-4]
     assert int.from_bytes(small_file[-4:], "little") == zlib.crc32(body)
+
+
+def test_the_shipped_rate_models_are_the_sweep_that_make_checkpoints_trains():
+    """What `make checkpoints` would rebuild is what ships: one pair per sweep config, trained as it says."""
+    from core.codec.store import list_codec_models, read_codec_meta
+    from core.codec.training import sweep_configs
+
+    configs = {c.name: c for c in sweep_configs()}
+    assert sorted(configs) == list_codec_models()
+    for name, config in configs.items():
+        train = read_codec_meta(name)["train"]
+        for field in ("latent_dim", "lmbda", "epochs", "components", "from_scratch", "init_step"):
+            assert train[field] == getattr(config, field), (name, field)
