@@ -65,6 +65,19 @@ def test_codec_bytes_are_the_encoded_files_and_decode_to_what_is_scored(codec, q
         assert blob[:2] == b"\xff\x0a"  # a bare JPEG XL codestream: the whole file
 
 
+@pytest.mark.parametrize("codec,quality", [("JPEG", 4), ("JPEG", 95), ("PNG", None)])
+def test_jpeg_files_are_pillows_and_jpeg_and_png_read_back_as_pillow_reads_them(codec, quality):
+    images = load_split("test").images[:50]
+    for image in [*images, tile(images)]:
+        blob = encode_image(image, codec, quality)
+        if codec == "JPEG":
+            written = io.BytesIO()
+            Image.fromarray(image, mode="L").save(written, format="JPEG", quality=quality, optimize=True)
+            assert blob == written.getvalue()
+        with Image.open(io.BytesIO(blob)) as img:
+            np.testing.assert_array_equal(decode_image(blob, codec), np.asarray(img))
+
+
 def test_reported_codec_mse_is_that_of_decoding_each_encoded_digit(records):
     images = load_split("test").images[:N]
     x = images.astype(np.float32) / 255.0
@@ -159,6 +172,20 @@ def test_cli_prints_the_records_as_one_json_list(records, capsys):
 
 
 # --- headers shared: the whole set in one file ------------------------------------------------------
+
+
+def test_torch_runs_on_one_thread_while_the_workers_run_and_as_before_after():
+    import torch
+
+    from core.models.torch_thread import on_torch_thread, torch_threads
+
+    def counts() -> tuple[int, int]:  # torch keeps a count per thread: this one's and the inference thread's
+        return torch.get_num_threads(), on_torch_thread(torch.get_num_threads)()
+
+    before = counts()
+    with torch_threads(1):
+        assert counts() == (1, 1)
+    assert counts() == before
 
 
 def test_a_mosaic_cut_back_gives_the_digits_in_order():
@@ -271,6 +298,32 @@ def _fmt(x: float) -> str:
 
 
 # --- the page ---------------------------------------------------------------------------------------
+
+
+def test_a_retrained_codec_model_changes_the_pages_records_key(tmp_checkpoints):
+    import json
+    import shutil
+
+    from core.codec.store import codec_paths, list_codec_models
+    from core.paths import REPO_ROOT
+    from ui.measures import rd_records_key
+
+    for name in list_codec_models(REPO_ROOT / "checkpoints")[:2]:
+        shipped = codec_paths(name, REPO_ROOT / "checkpoints")
+        for path in (shipped.weights, shipped.meta):
+            shutil.copy(path, tmp_checkpoints / path.name)
+    first, second = list_codec_models()
+    before = rd_records_key([])
+    assert rd_records_key([]) == before and len(before[2]) == 2  # unchanged models: the same key
+
+    sidecar = codec_paths(first).meta
+    meta = json.loads(sidecar.read_text())
+    meta["weights_sha256"] = "0" * 64  # what retraining writes: new weights, a new digest
+    sidecar.write_text(json.dumps(meta))
+    after = rd_records_key([])
+    assert after != before and after[2][1] == before[2][1]  # the retrained one changed, the other did not
+    codec_paths(second).meta.unlink()  # a model removed changes it too
+    assert rd_records_key([])[2] == after[2][:1]
 
 
 def test_page_draws_both_framings_and_the_toggle_keeps_only_the_chosen_one():

@@ -2,7 +2,8 @@
 
 Kept beside ui/widgets.py (not in it) so each helper module owns one subject. The same
 two layers as there: `st.cache_data` keeps results per server process, keyed by the
-weights digests they depend on; behind it `core` keeps its own disk cache, so a fresh
+weights digests they depend on (for the codec's records, its rate models' sidecars, which
+name their weights' digests); behind it `core` keeps its own disk cache, so a fresh
 server reads the records and predictions in well under a second.
 
 A missing or damaged classifier is not a reason to break a page: `classifier_problem()`
@@ -11,6 +12,8 @@ classifier's panels.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 import streamlit as st
@@ -40,15 +43,39 @@ def classifier_problem() -> str | None:
     return None
 
 
+def codec_sidecars() -> tuple[str, ...]:
+    """Each rate model of the codec as 'name:SHA-256 of its sidecar' (the sidecar names its weights' digest).
+
+    Read from the small JSON files, no model loaded, so computing it on every rerun costs nothing.
+    """
+    try:
+        from core.codec.store import codec_paths, list_codec_models
+    except ImportError:  # no codec installed: it adds no records (core.ratedistortion.records.codec_points)
+        return ()
+    out = []
+    for name in list_codec_models():
+        try:
+            out.append(f"{name}:{hashlib.sha256(codec_paths(name).meta.read_bytes()).hexdigest()}")
+        except OSError:  # removed while we looked: the records' own loader says what is wrong
+            out.append(f"{name}:unreadable")
+    return tuple(out)
+
+
+def rd_records_key(dims: list[int]) -> tuple:
+    """What the records depend on beyond the data: the sizes, the auto-encoders' digests, the codec's rate models."""
+    return tuple(dims), _ae_digests(dims), codec_sidecars()
+
+
 @st.cache_data(show_spinner=False)
-def _rd_records(dims: tuple[int, ...], digests: tuple[str, ...]) -> list[dict]:
+def _rd_records(dims: tuple[int, ...], digests: tuple[str, ...], codec_models: tuple[str, ...]) -> list[dict]:
     from core.ratedistortion.records import rd_records
 
     return rd_records(list(dims))
 
 
 def rd_records(dims: list[int]) -> list[dict]:
-    return _rd_records(tuple(dims), _ae_digests(dims))
+    """Every rate–distortion record, kept per server process for as long as its models are unchanged."""
+    return _rd_records(*rd_records_key(dims))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -32,3 +33,23 @@ def on_torch_thread(fn: Callable[P, R]) -> Callable[P, R]:
         return _worker.submit(fn, *args, **kwargs).result()
 
     return call
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """This thread and the shared inference thread use `n` intra-op threads inside the block, then as many as before.
+
+    Torch keeps the count per thread, hence both. One while worker processes hold the other cores: an OpenMP
+    thread waiting for a core that a worker holds keeps its team spinning at the next barrier, CPU time that
+    does no work.
+    """
+    import torch
+
+    here, there = torch.get_num_threads(), on_torch_thread(torch.get_num_threads)()
+    torch.set_num_threads(n)
+    on_torch_thread(torch.set_num_threads)(n)
+    try:
+        yield
+    finally:
+        on_torch_thread(torch.set_num_threads)(there)
+        torch.set_num_threads(here)

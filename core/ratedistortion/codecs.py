@@ -2,15 +2,15 @@
 
 Two kinds of storage, both returning (bytes, what a reader gets back):
 
-- Image codecs (`encode_image` / `decode_image`): JPEG, WebP and PNG with Pillow, JPEG XL
-  with `imagecodecs` (libjxl), or the raw pixels. Here each 28x28 digit is its own file,
-  headers included, since that is what a user storing one digit would keep
-  (`core/ratedistortion/shared.py` puts the whole set in one file instead). Each codec runs
-  at its most compact effort that fits the time budget of all records: JPEG and PNG with
-  `optimize=True`, lossy WebP with `method=6` (its smallest files), lossless WebP with
-  `method=4` (6 gives the same bytes on digits, 15x slower), JPEG XL at effort 4 on a single
-  digit (smaller and faster there than 5 or 6) and 5 on a mosaic (7 is 1 % smaller and 5x
-  slower; bench/results.md measures effort 9).
+- Image codecs (`encode_image` / `decode_image`): JPEG, WebP and PNG files as Pillow writes them,
+  JPEG XL with `imagecodecs` (libjxl), or the raw pixels. JPEG files are written, and JPEG and PNG
+  files read, by imagecodecs (libjpeg-turbo, libpng): the same bytes and pixels as Pillow's, without
+  its per-file overhead. Here each 28x28 digit is its own file, headers included, since that is what
+  a user storing one digit would keep (`core/ratedistortion/shared.py` puts the whole set in one file
+  instead). Each codec runs at its most compact effort that fits the time budget of all records: JPEG
+  and PNG with `optimize=True`, lossy WebP with `method=6` (its smallest files), lossless WebP with
+  `method=4`, JPEG XL at effort 4 on a single digit and 5 on a mosaic (the measurements behind each
+  are in bench/design_notes.md).
 - Latent codes (`store_codes`): the N x d codes of a set of images as float32, float16 or
   8-bit. 8-bit quantises each dimension separately over the set (its own offset and
   step, so a dimension with a narrow range keeps its precision); the offsets and steps
@@ -36,14 +36,15 @@ FRAMINGS = (HEADERS_SHARED, PER_FILE, AS_NUMBERS)
 IMAGE_CODECS: dict[str, tuple[float | None, ...]] = {
     "JPEG": (1, 2, 3, 4, 5, 6, 8, 12, 20, 40, 70, 95),
     "WebP": (0, 5, 20, 50, 100),
-    "JPEG XL": (10.0, 15.0, 19.0, 25.0),
+    "JPEG XL": (10.0, 15.0, 19.0),
     "PNG": (None,),
     "raw": (None,),
 }
 #: What a codec's setting is (JPEG XL's distance: 0 is lossless, 1 visually lossless, 25 the coarsest).
 SETTING_NAME = {"JPEG": "quality", "WebP": "quality", "JPEG XL": "distance"}
 LATENT_STORAGE = ("float32", "float16", "8-bit")
-PILLOW_FORMATS = {"JPEG": "JPEG", "WebP": "WEBP", "PNG": "PNG"}
+#: Readers of JPEG and PNG files (WebP is read by Pillow, told the format so it probes no other plugin).
+READERS = {"JPEG": imagecodecs.jpeg8_decode, "PNG": imagecodecs.png_decode}
 WEBP_METHOD = {"lossy": 6, "lossless": 4}
 #: libjxl's effort: for one digit, for a mosaic of many, and lossless.
 JPEG_XL_EFFORT = {"digit": 4, "mosaic": 5, "lossless": 7}
@@ -62,11 +63,11 @@ def encode_image(image: np.ndarray, codec: str, setting: float | None = None) ->
             return imagecodecs.jpegxl_encode(pixels, lossless=True, effort=JPEG_XL_EFFORT["lossless"], numthreads=1)
         effort = JPEG_XL_EFFORT["digit" if pixels.size <= IMAGE_SIDE * IMAGE_SIDE else "mosaic"]
         return imagecodecs.jpegxl_encode(pixels, level=None, distance=float(setting), effort=effort, numthreads=1)
+    if codec == "JPEG":  # byte for byte the file Pillow writes with optimize=True, without its per-file overhead
+        return imagecodecs.jpeg8_encode(pixels, level=int(setting), optimize=True)
     buf = io.BytesIO()
     img = Image.fromarray(pixels, mode="L")
-    if codec == "JPEG":
-        img.save(buf, format="JPEG", quality=int(setting), optimize=True)
-    elif codec == "WebP" and setting is None:
+    if codec == "WebP" and setting is None:
         img.save(buf, format="WEBP", lossless=True, quality=100, method=WEBP_METHOD["lossless"])
     elif codec == "WebP":
         img.save(buf, format="WEBP", quality=int(setting), method=WEBP_METHOD["lossy"])
@@ -83,8 +84,11 @@ def decode_image(data: bytes, codec: str, shape: tuple[int, int] = (IMAGE_SIDE, 
         return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
     if codec == "JPEG XL":
         return np.asarray(imagecodecs.jpegxl_decode(data, numthreads=1), dtype=np.uint8)
-    # naming the format skips Pillow's probing of every plugin (much faster for WebP)
-    with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[codec]]) as img:
+    if codec in READERS:
+        return np.asarray(READERS[codec](data), dtype=np.uint8)
+    if codec != "WebP":
+        raise ValueError(f"codec must be one of {list(IMAGE_CODECS)}, got {codec!r}")
+    with Image.open(io.BytesIO(data), formats=["WEBP"]) as img:
         return np.asarray(img if img.mode == "L" else img.convert("L"), dtype=np.uint8)
 
 

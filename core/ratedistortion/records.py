@@ -46,6 +46,7 @@ from core.evaluation.evaluate import evaluate, source_key
 from core.evaluation.metrics import per_image_mse
 from core.models.inference import ae_decode, ae_encode
 from core.models.pca import pca_basis
+from core.models.torch_thread import torch_threads
 from core.paths import cache_dir
 from core.ratedistortion.codecs import (
     AS_NUMBERS,
@@ -55,18 +56,18 @@ from core.ratedistortion.codecs import (
     LATENT_STORAGE,
     PER_FILE,
     WEBP_METHOD,
-    codec_record,
     make_record,
     roundtrip_images,
     setting_of,
     store_codes,
 )
-from core.ratedistortion.shared import LZMA_PRESET, SHARED_CODECS, roundtrip_set, shared_record
+from core.ratedistortion.shared import LZMA_PRESET, SHARED_CODECS, roundtrip_set
+from core.ratedistortion.tasks import held_record, hold_images, image_codec_record, image_tasks, slowest_first
 from core.storage.atomic import atomic_write_text, locked
 from core.storage.cache import cached_arrays
 
 #: Bumped whenever the way records are computed changes, so old cache entries are ignored.
-RD_VERSION = 5
+RD_VERSION = 6
 #: The error threshold the targets speak of ("the smallest bytes at which each method reaches MSE ≤ 0.01").
 TARGET_MSE = 0.01
 LATENT_FAMILIES = ("auto-encoder", "PCA")
@@ -102,10 +103,13 @@ def _source(family: str, latent_dim: int) -> str:
 
 def set_codes(family: str, latent_dim: int, n_images: int | None = None) -> np.ndarray:
     """Codes of the first `n_images` test digits (all by default), disk-cached per model."""
-    x = load_split("test").float_images(slice(n_images))
-    encode = CODERS[family][0]
-    key = f"{_source(family, latent_dim)}_n{len(x)}"
-    return cached_arrays("rd_codes", key, lambda: {"codes": encode(latent_dim, x)})["codes"]
+    test, encode = load_split("test"), CODERS[family][0]
+
+    def compute() -> dict[str, np.ndarray]:
+        return {"codes": encode(latent_dim, test.float_images(slice(n_images)))}
+
+    key = f"{_source(family, latent_dim)}_n{len(test.images[:n_images])}"
+    return cached_arrays("rd_codes", key, compute)["codes"]
 
 
 # --- records ---------------------------------------------------------------------------------------
@@ -115,41 +119,31 @@ def method_name(family: str, storage: str | None = None) -> str:
     return f"{SHORT.get(family, family)} {storage}" if storage else family
 
 
-def image_tasks() -> list[tuple[str, str, float | None]]:
-    """(framing, codec, setting) of every image-codec point, the slowest first so two workers finish together."""
-    per_file = [(PER_FILE, c, q) for c, qs in IMAGE_CODECS.items() for q in qs]
-    shared = [(HEADERS_SHARED, c, q) for c, qs in SHARED_CODECS.items() for q in qs]
-    return sorted(per_file, key=lambda t: ["JPEG XL", "WebP", "PNG", "JPEG", "raw"].index(t[1])) + shared
-
-
-def image_codec_record(images: np.ndarray, framing: str, codec: str, setting: float | None) -> dict:
-    """One image codec's record in one framing (run in a worker process)."""
-    return (codec_record if framing == PER_FILE else shared_record)(images, codec, setting)
-
-
 def compute_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
     """Every method's records on the first `n_images` test digits (all 10,000 by default); no cache.
 
-    The image codecs run in worker processes, one per core, while this process computes the latent
-    codes' records (torch on one thread; float32 codes decode to exactly the model's reconstructions,
+    The image codecs run in worker processes, one per core, the slowest tasks first, while this process
+    computes the latent codes' records (float32 codes decode to exactly the model's reconstructions,
     whose per-image errors `core.evaluation.evaluate` already keeps) and fills the codec's own cache
-    (`codec_points`, returned by `rd_records`): the three overlap, so the cores stay busy.
+    (`codec_points`, returned by `rd_records`): the three overlap, so the cores stay busy. Torch runs on
+    one thread meanwhile, since the workers hold the cores.
     """
     dims = available_latent_dims() if latent_dims is None else latent_dims
     images = np.ascontiguousarray(load_split("test").images[:n_images])
     tasks = image_tasks()
-    args = list(zip(*[(images, *t) for t in tasks], strict=True))
     if threading.current_thread() is not threading.main_thread():
         # Inside the dashboard (a Streamlit script thread) worker processes are not started: spawning
         # them from there hung on a fresh cache (seen under AppTest). The records are computed once,
         # one codec after another, then cached; the CLI and the benchmarks use the workers below.
-        return latent_records(dims, images, n_images) + list(map(image_codec_record, *args))
+        return latent_records(dims, images, n_images) + [image_codec_record(images, *t) for t in tasks]
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = pool.map(image_codec_record, *args)  # submitted now; collected below
-        records = latent_records(dims, images, n_images)
-        codec_points(n_images)
-        return records + list(pending)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=hold_images, initargs=(images,)) as pool:
+        pending = {t: pool.submit(held_record, *t) for t in slowest_first(tasks)}
+        with torch_threads(1):
+            records = latent_records(dims, images, n_images)
+            codec_points(n_images)
+        return records + [pending[t].result() for t in tasks]
 
 
 def latent_records(dims: list[int], images: np.ndarray, n_images: int | None) -> list[dict]:

@@ -19,7 +19,7 @@ from core.ratedistortion.codecs import HEADERS_SHARED, decode_image, encode_imag
 #: Codecs and settings swept on the mosaic (None: lossless). JPEG XL's setting is its distance.
 SHARED_CODECS: dict[str, tuple[float | None, ...]] = {
     "JPEG": (1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 50, 70, 95),
-    "WebP": (0, 1, 2, 5, 10, 30, 70, 100, None),
+    "WebP": (0, 1, 2, 5, 10, 30, 70, None),
     "JPEG XL": (4.0, 10.0, 15.0, 19.0, 20.0, 25.0, None),
     "PNG": (None,),
     "LZMA": (None,),
