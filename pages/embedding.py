@@ -140,6 +140,7 @@ st.table(  # static HTML: a data grid costs the browser more than the whole map 
             for d, (e, lo, hi) in mixing.per_digit.items()
         ]
     ).set_index("digit"),
+    hide_index=False,  # digits 0-9 look like a default index, which st.table would hide
 )
 if latent_dim == 8 and 1 in mixing.per_digit:  # the study's claim is about its 99 % level
     st.markdown(
@@ -204,4 +205,5 @@ st.table(  # static HTML: a data grid costs the browser more than the whole map 
             for d, (e, lo, hi) in per.items()
         ]
     ).set_index("digit"),
+    hide_index=False,  # digits 0-9 look like a default index, which st.table would hide
 )
