@@ -90,7 +90,8 @@ def section() -> str:
         "## Mixing and divergence: do the reconstructions follow the originals?\n\n"
         + stamp()
         + f"\nOverlap on the shipped t-SNE maps (2 × 2,000 points), each point's own partner left out, with a "
-        f'{OVERLAP_BOOTSTRAP}-resample bootstrap 95 % interval over test digits (original and reconstruction drawn together); "mixes" needs it above {MIXING_THRESHOLD:.0%}. '
+        f"{OVERLAP_BOOTSTRAP}-resample bootstrap 95 % interval over test digits (original and reconstruction "
+        f'drawn together); "mixes" needs it above {MIXING_THRESHOLD:.0%}. '
         "The time is the overlap and its bootstrap on a map already built.\n\n"
         + table(
             ["latent dims", "old number (partner counted)", "overlap", "lowest digit", "highest digit", "cold s"],
