@@ -138,7 +138,7 @@ class EntropyTables:
 
     def min_bits_per_row(self) -> float:
         """The fewest bits any one latent vector can cost: bounds how many a stream of a given length can hold."""
-        cheapest = np.where(np.isfinite(self._costs), self._costs, np.inf).min(-1).sum(-1)
+        cheapest = self._costs.min(-1).sum(-1)  # padding past a support costs inf, so never the minimum
         return float((cheapest + self._component_costs).min())
 
     def encode(self, q: np.ndarray) -> bytes:

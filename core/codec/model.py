@@ -132,18 +132,23 @@ class RateModel(nn.Module):
         self.table_counts = torch.from_numpy(counts.reshape(k, d, width).astype(np.int32))
         self.table_offsets = torch.from_numpy(lo.reshape(k, d).astype(np.int32))
         self.component_counts = torch.from_numpy(counts_from_probabilities(weights).astype(np.int32))
+        self._tables = None
         return self.tables()
 
     def tables(self) -> EntropyTables:
-        """The integer tables the coder uses (from the buffers: what was saved is what codes)."""
+        """The integer tables the coder uses (from the buffers: what was saved is what codes). Made once per set
+        of buffers, so the coder's models they hold are built once, not for every file or digit."""
         if self.table_counts.shape[-1] == 0:
             raise ValueError("this rate model has no entropy tables yet (build_tables after training)")
-        return EntropyTables.from_arrays(
-            self.table_counts.numpy(), self.table_offsets.numpy(), self.component_counts.numpy()
-        )
+        if getattr(self, "_tables", None) is None:
+            self._tables = EntropyTables.from_arrays(
+                self.table_counts.numpy(), self.table_offsets.numpy(), self.component_counts.numpy()
+            )
+        return self._tables
 
     def load_state_dict(self, state, strict: bool = True, assign: bool = False):
         """As nn.Module's, but the tables' buffers take the shape the saved tables have."""
         if "table_counts" in state:
             self.table_counts = torch.zeros_like(state["table_counts"])
+        self._tables = None
         return super().load_state_dict(state, strict=strict, assign=assign)
