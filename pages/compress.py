@@ -159,13 +159,13 @@ else:
         if bar is not None:
             bar.progress(i / len(files), text=f"Preparing picture {i + 1:,} of {len(files):,}…")
         try:
-            steps = prepared_upload(f.getvalue())
+            digit, notes = prepared_upload(f.getvalue())
         except InvalidImageError as exc:
             st.error(f"**{f.name}**: {exc}")
             continue
-        for note in steps.notes:
+        for note in notes:
             st.info(f"**{f.name}**: {note}")
-        digits.append(steps.centred)
+        digits.append(digit)
         names.append(f.name)
     if bar is not None:
         bar.empty()

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.codec import Quality, decompress, digit_code, qualities
-from core.data.user_digit import DigitSteps, prepare_digit_steps
+from core.data.user_digit import prepare_digit_steps
 from core.explore.round_trip import RoundTrip, round_trip, round_trip_test_digits
 from core.levels import latent_bytes
 from core.ratedistortion.records import TARGET_MSE
@@ -69,10 +69,12 @@ def compressed_uploads(images: np.ndarray, names: tuple[str, ...], quality: Qual
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def prepared_upload(data: bytes) -> DigitSteps:
-    """A picture prepared like a *Your digit* upload (cached by its bytes, so a rerun doesn't prepare it again);
-    an InvalidImageError is raised, never cached."""
-    return prepare_digit_steps(data)
+def prepared_upload(data: bytes) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A picture prepared like a *Your digit* upload: its 28×28 digit and the notes about it. Cached by its bytes,
+    so a rerun doesn't prepare it again; only these are kept, not the full-size stages a photo would make heavy.
+    An InvalidImageError is raised, never cached."""
+    steps = prepare_digit_steps(data)
+    return steps.centred, steps.notes
 
 
 @st.cache_data(show_spinner="Decoding the file…", max_entries=8)
