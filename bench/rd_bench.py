@@ -26,7 +26,7 @@ from core.data.mnist import data_digest, load_split
 from core.evaluation.evaluate import evaluate
 from core.models.pca import pca_basis
 from core.paths import REPO_ROOT, cache_dir
-from core.ratedistortion.codecs import AS_NUMBERS, HEADERS_SHARED, JPEG_XL_EFFORT, PER_FILE, encode_image
+from core.ratedistortion.codecs import AS_NUMBERS, HEADERS_SHARED, PER_FILE, encode_image
 from core.ratedistortion.records import (
     CLASSICAL,
     CODEC_FAMILY,
@@ -36,7 +36,7 @@ from core.ratedistortion.records import (
     rd_records,
     verdict_at,
 )
-from core.ratedistortion.shared import decode_set, tile
+from core.ratedistortion.shared import JPEG_XL_MOSAIC_EFFORTS, decode_set, tile
 
 
 def _cli(env: dict) -> tuple[float, float]:
@@ -130,9 +130,9 @@ def jpeg_xl_effort(distance: float = 20.0, effort: int = 9) -> dict:
     seconds = time.perf_counter() - start
     back = decode_set(blob, "JPEG XL", len(images))
     mse = float(np.mean((back / 255.0 - images / 255.0) ** 2))
-    ours = encode_image(mosaic, "JPEG XL", distance)
+    ours = min(len(encode_image(mosaic, "JPEG XL", (distance, e))) for e in JPEG_XL_MOSAIC_EFFORTS)
     return {"distance": distance, "effort": effort, "bytes": len(blob) / len(images), "mse": mse, "s": seconds,
-            "ours_bytes": len(ours) / len(images)}  # fmt: skip
+            "ours_bytes": ours / len(images)}  # fmt: skip
 
 
 def best_per_framing(records: list[dict], max_mse: float = TARGET_MSE) -> list[list[str]]:
@@ -216,9 +216,10 @@ def section() -> str:
         "encoded alone, headers included; one file: the 10,000 digits as one 100 × 100 mosaic (LZMA: the raw "
         "bytes in a row), bytes per digit = file size / 10,000, each digit's error measured on the decoded "
         "mosaic cut back into digits.\n\n"
-        f"JPEG XL runs at effort {JPEG_XL_EFFORT['mosaic']} on the mosaic in the records. At distance "
-        f"{jxl['distance']:g}, libjxl's effort {jxl['effort']} gives {jxl['bytes']:.1f} B per digit (MSE "
-        f"{jxl['mse']:.4f}) against {jxl['ours_bytes']:.1f} B at effort {JPEG_XL_EFFORT['mosaic']}, and took "
+        f"JPEG XL runs at efforts {' and '.join(map(str, JPEG_XL_MOSAIC_EFFORTS))} on the mosaic in the records "
+        f"(libjxl is not monotone in effort at high distances). At distance {jxl['distance']:g}, libjxl's effort "
+        f"{jxl['effort']} gives {jxl['bytes']:.1f} B per digit (MSE {jxl['mse']:.4f}) against "
+        f"{jxl['ours_bytes']:.1f} B at the better of the records' efforts, and took "
         f"{jxl['s']:.0f} s for that one file: too slow for a sweep within the records' time budget.\n\n"
         "### Every operating point (bytes per digit → MSE)\n\n"
         + table(["method", "stored as", "operating points"], all_points(records))

@@ -15,6 +15,7 @@ from core.data.mnist import load_split
 from core.evaluation.metrics import per_image_mse
 from core.ratedistortion.codecs import (
     HEADERS_SHARED,
+    JPEG_XL_EFFORT,
     PER_FILE,
     decode_image,
     encode_image,
@@ -35,7 +36,15 @@ from core.ratedistortion.records import (
     verdict_at,
     where_it_wins,
 )
-from core.ratedistortion.shared import decode_set, encode_set, roundtrip_set, shared_record, tile, untile
+from core.ratedistortion.shared import (
+    JPEG_XL_MOSAIC_EFFORTS,
+    decode_set,
+    encode_set,
+    roundtrip_set,
+    shared_record,
+    tile,
+    untile,
+)
 
 N = 300  # the first 300 test digits: every method, a few seconds
 
@@ -200,7 +209,7 @@ def test_shared_header_bytes_are_one_files_size_over_the_number_of_digits(record
     images = load_split("test").images[:N]
     for method, codec, setting in (
         ("WebP · headers shared", "WebP", 0),
-        ("JPEG XL · headers shared", "JPEG XL", 20.0),
+        ("JPEG XL · headers shared", "JPEG XL", (20.0, 5)),
         ("PNG · headers shared", "PNG", None),
     ):
         blob = encode_set(images, codec, setting)
@@ -211,6 +220,20 @@ def test_shared_header_bytes_are_one_files_size_over_the_number_of_digits(record
     per_file = next(r for r in records if r["method"] == "WebP · per file" and r["setting"] == "quality 0")
     shared = next(r for r in records if r["method"] == "WebP · headers shared" and r["setting"] == "quality 0")
     assert shared["bytes_per_image"] < per_file["bytes_per_image"] / 2
+
+
+def test_jpeg_xl_on_the_mosaic_is_swept_at_both_efforts_and_each_point_names_its_own(records):
+    images = load_split("test").images[:N]
+    jxl = [r for r in records if r["method"] == "JPEG XL · headers shared" and "effort" in r["params"]]
+    assert {r["params"]["effort"] for r in jxl} == set(JPEG_XL_MOSAIC_EFFORTS)
+    at_19 = {r["params"]["effort"]: r for r in jxl if r["params"]["distance"] == 19.0}
+    for effort, r in at_19.items():
+        assert setting_of(r["params"]) == (19.0, effort) and r["setting"] == f"distance 19 · effort {effort}"
+        assert r["bytes_per_image"] == pytest.approx(len(encode_set(images, "JPEG XL", (19.0, effort))) / N)
+    # the efforts really make different files (else sweeping both would buy nothing)
+    assert at_19[3]["bytes_per_image"] != at_19[5]["bytes_per_image"]
+    # a bare distance on a mosaic is the mosaic's default effort
+    assert encode_set(images, "JPEG XL", 19.0) == encode_set(images, "JPEG XL", (19.0, JPEG_XL_EFFORT["mosaic"]))
 
 
 def test_a_decoded_mosaic_cut_back_scores_each_digit_as_a_direct_computation_does():

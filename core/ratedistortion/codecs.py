@@ -9,8 +9,8 @@ Two kinds of storage, both returning (bytes, what a reader gets back):
   a user storing one digit would keep (`core/ratedistortion/shared.py` puts the whole set in one file
   instead). Each codec runs at its most compact effort that fits the time budget of all records: JPEG
   and PNG with `optimize=True`, lossy WebP with `method=6` (its smallest files), lossless WebP with
-  `method=4`, JPEG XL at effort 4 on a single digit and 5 on a mosaic (the measurements behind each
-  are in bench/design_notes.md).
+  `method=4`, JPEG XL at effort 4 on a single digit and both 3 and 5 on a mosaic, where libjxl is not
+  monotone in effort at high distances (the measurements behind each are in bench/design_notes.md).
 - Latent codes (`store_codes`): the N x d codes of a set of images as float32, float16 or
   8-bit. 8-bit quantises each dimension separately over the set (its own offset and
   step, so a dimension with a narrow range keeps its precision); the offsets and steps
@@ -46,14 +46,18 @@ LATENT_STORAGE = ("float32", "float16", "8-bit")
 #: Readers of JPEG and PNG files (WebP is read by Pillow, told the format so it probes no other plugin).
 READERS = {"JPEG": imagecodecs.jpeg8_decode, "PNG": imagecodecs.png_decode}
 WEBP_METHOD = {"lossy": 6, "lossless": 4}
-#: libjxl's effort: for one digit, for a mosaic of many, and lossless.
+#: libjxl's effort: for one digit, for a mosaic of many, and lossless. A JPEG XL setting is a distance (at the
+#: effort for its image's size) or a (distance, effort) pair that names the effort, as the mosaic's sweep does.
 JPEG_XL_EFFORT = {"digit": 4, "mosaic": 5, "lossless": 7}
+#: A codec's setting: quality or distance, JPEG XL's (distance, effort), or None for lossless.
+Setting = float | tuple[float, int] | None
 
 
-def encode_image(image: np.ndarray, codec: str, setting: float | None = None) -> bytes:
+def encode_image(image: np.ndarray, codec: str, setting: Setting = None) -> bytes:
     """One image (2-D uint8: a digit, or a mosaic of digits) as the bytes of a file in `codec`.
 
-    `setting` is the codec's quality (JPEG, WebP) or distance (JPEG XL); None is lossless.
+    `setting` is the codec's quality (JPEG, WebP) or distance (JPEG XL, optionally with its effort); None is
+    lossless.
     """
     pixels = np.ascontiguousarray(image, dtype=np.uint8)
     if codec == "raw":
@@ -61,8 +65,11 @@ def encode_image(image: np.ndarray, codec: str, setting: float | None = None) ->
     if codec == "JPEG XL":
         if setting is None:
             return imagecodecs.jpegxl_encode(pixels, lossless=True, effort=JPEG_XL_EFFORT["lossless"], numthreads=1)
-        effort = JPEG_XL_EFFORT["digit" if pixels.size <= IMAGE_SIDE * IMAGE_SIDE else "mosaic"]
-        return imagecodecs.jpegxl_encode(pixels, level=None, distance=float(setting), effort=effort, numthreads=1)
+        if isinstance(setting, tuple):
+            distance, effort = setting
+        else:
+            distance, effort = setting, JPEG_XL_EFFORT["digit" if pixels.size <= IMAGE_SIDE**2 else "mosaic"]
+        return imagecodecs.jpegxl_encode(pixels, level=None, distance=float(distance), effort=effort, numthreads=1)
     if codec == "JPEG":  # byte for byte the file Pillow writes with optimize=True, without its per-file overhead
         return imagecodecs.jpeg8_encode(pixels, level=int(setting), optimize=True)
     buf = io.BytesIO()
@@ -92,7 +99,7 @@ def decode_image(data: bytes, codec: str, shape: tuple[int, int] = (IMAGE_SIDE, 
         return np.asarray(img if img.mode == "L" else img.convert("L"), dtype=np.uint8)
 
 
-def roundtrip_images(images: np.ndarray, codec: str, setting: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def roundtrip_images(images: np.ndarray, codec: str, setting: Setting = None) -> tuple[np.ndarray, np.ndarray]:
     """Encode each digit as its own file and decode it: (bytes per image (N,), decoded uint8 (N, 28, 28))."""
     sizes = np.empty(len(images), dtype=np.int64)
     decoded = np.empty((len(images), IMAGE_SIDE, IMAGE_SIDE), dtype=np.uint8)
@@ -148,14 +155,26 @@ def store_codes(codes: np.ndarray, storage: str) -> tuple[float, np.ndarray]:
     raise ValueError(f"storage must be one of {LATENT_STORAGE}, got {storage!r}")
 
 
-def setting_label(codec: str, setting: float | None) -> str:
-    """'quality 5', 'distance 20', or 'lossless'."""
+def setting_label(codec: str, setting: Setting) -> str:
+    """'quality 5', 'distance 20', 'distance 19 · effort 3', or 'lossless'."""
+    if isinstance(setting, tuple):
+        return f"{SETTING_NAME[codec]} {setting[0]:g} · effort {setting[1]}"
     return "lossless" if setting is None else f"{SETTING_NAME[codec]} {setting:g}"
 
 
-def setting_of(params: dict) -> float | None:
+def setting_params(codec: str, setting: Setting) -> dict:
+    """A setting as a record's `params` hold it: {'quality': 5}, {'distance': 19, 'effort': 3}, {'lossless': True}."""
+    if setting is None:
+        return {"lossless": True}
+    if isinstance(setting, tuple):
+        return {SETTING_NAME[codec]: setting[0], "effort": setting[1]}
+    return {SETTING_NAME[codec]: setting}
+
+
+def setting_of(params: dict) -> Setting:
     """The setting an image codec's record was made at (None: lossless), read back from its `params`."""
-    return params.get(SETTING_NAME.get(params["codec"], ""))
+    value = params.get(SETTING_NAME.get(params["codec"], ""))
+    return (value, params["effort"]) if value is not None and "effort" in params else value
 
 
 def method_label(codec: str, framing: str) -> str:
@@ -164,18 +183,17 @@ def method_label(codec: str, framing: str) -> str:
 
 
 def image_record(
-    images: np.ndarray, decoded: np.ndarray, codec: str, setting: float | None, framing: str, nbytes: float
+    images: np.ndarray, decoded: np.ndarray, codec: str, setting: Setting, framing: str, nbytes: float
 ) -> dict:
     """The record of an image codec: `nbytes` per digit and the error of `decoded` against `images` (uint8)."""
     n = len(images)
     diff = decoded.reshape(n, -1).astype(np.float64) - images.reshape(n, -1)
     image_mse = ((diff / 255.0) ** 2).mean(axis=1)
-    knob = {SETTING_NAME[codec]: setting} if setting is not None else {"lossless": True}
-    params = {"codec": codec, "framing": framing, **knob}
+    params = {"codec": codec, "framing": framing, **setting_params(codec, setting)}
     return make_record(method_label(codec, framing), codec, setting_label(codec, setting), params, nbytes, image_mse)
 
 
-def codec_record(images: np.ndarray, codec: str, setting: float | None) -> dict:
+def codec_record(images: np.ndarray, codec: str, setting: Setting) -> dict:
     """The rate–distortion record of one codec at one setting over `images` (uint8, N x 28 x 28), a file per digit.
 
     Lives here, not in core/ratedistortion/records.py, so the worker processes that run it import

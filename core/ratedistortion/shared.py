@@ -14,13 +14,15 @@ import math
 import numpy as np
 
 from core.levels import IMAGE_SIDE
-from core.ratedistortion.codecs import HEADERS_SHARED, decode_image, encode_image, image_record
+from core.ratedistortion.codecs import HEADERS_SHARED, Setting, decode_image, encode_image, image_record
 
-#: Codecs and settings swept on the mosaic (None: lossless). JPEG XL's setting is its distance.
-SHARED_CODECS: dict[str, tuple[float | None, ...]] = {
+#: libjxl's efforts swept on the mosaic: 5 is smaller at low distances, 3 at high ones (bench/design_notes.md).
+JPEG_XL_MOSAIC_EFFORTS = (3, 5)
+#: Codecs and settings swept on the mosaic (None: lossless). JPEG XL's setting is (distance, effort).
+SHARED_CODECS: dict[str, tuple[Setting, ...]] = {
     "JPEG": (1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20, 30, 50, 70, 95),
     "WebP": (0, 1, 2, 5, 10, 30, 70, None),
-    "JPEG XL": (4.0, 10.0, 15.0, 19.0, 20.0, 25.0, None),
+    "JPEG XL": (*((d, e) for d in (4.0, 10.0, 15.0, 19.0, 20.0, 25.0) for e in JPEG_XL_MOSAIC_EFFORTS), None),
     "PNG": (None,),
     "LZMA": (None,),
 }
@@ -45,7 +47,7 @@ def untile(mosaic: np.ndarray, n: int) -> np.ndarray:
     return np.ascontiguousarray(tiles[:n])
 
 
-def encode_set(images: np.ndarray, codec: str, setting: float | None = None) -> bytes:
+def encode_set(images: np.ndarray, codec: str, setting: Setting = None) -> bytes:
     """The one file holding every digit of `images` (N, 28, 28) uint8."""
     pixels = np.ascontiguousarray(images, dtype=np.uint8)
     if codec == "LZMA":
@@ -60,13 +62,13 @@ def decode_set(data: bytes, codec: str, n: int) -> np.ndarray:
     return untile(decode_image(data, codec), n)
 
 
-def roundtrip_set(images: np.ndarray, codec: str, setting: float | None = None) -> tuple[int, np.ndarray]:
+def roundtrip_set(images: np.ndarray, codec: str, setting: Setting = None) -> tuple[int, np.ndarray]:
     """(bytes of the one file, the decoded digits uint8 (N, 28, 28))."""
     data = encode_set(images, codec, setting)
     return len(data), decode_set(data, codec, len(images))
 
 
-def shared_record(images: np.ndarray, codec: str, setting: float | None) -> dict:
+def shared_record(images: np.ndarray, codec: str, setting: Setting) -> dict:
     """The rate–distortion record of one codec at one setting, all of `images` in one file."""
     nbytes, decoded = roundtrip_set(images, codec, setting)
     return image_record(images, decoded, codec, setting, HEADERS_SHARED, nbytes / len(images))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.ratedistortion.codecs import HEADERS_SHARED, IMAGE_CODECS, PER_FILE, codec_record
+from core.ratedistortion.codecs import HEADERS_SHARED, IMAGE_CODECS, PER_FILE, Setting, codec_record
 from core.ratedistortion.shared import SHARED_CODECS, shared_record
 
-Task = tuple[str, str, float | None]
+Task = tuple[str, str, Setting]
 #: The kinds of task, the slowest first: the workers start with these so that they finish together.
 SLOWEST_FIRST = [
     (HEADERS_SHARED, "LZMA"),
@@ -42,7 +42,7 @@ def slowest_first(tasks: list[Task]) -> list[Task]:
     return sorted(tasks, key=lambda t: SLOWEST_FIRST.index(t[:2]))
 
 
-def image_codec_record(images: np.ndarray, framing: str, codec: str, setting: float | None) -> dict:
+def image_codec_record(images: np.ndarray, framing: str, codec: str, setting: Setting) -> dict:
     """One image codec's record over `images` (uint8, N x 28 x 28) in one framing."""
     return (codec_record if framing == PER_FILE else shared_record)(images, codec, setting)
 
@@ -53,7 +53,7 @@ def hold_images(images: np.ndarray) -> None:
     _held = images
 
 
-def held_record(framing: str, codec: str, setting: float | None) -> dict:
+def held_record(framing: str, codec: str, setting: Setting) -> dict:
     """`image_codec_record` over the digits this worker holds (run in a worker process)."""
     if _held is None:
         raise RuntimeError("hold_images must run first, as the worker's initializer")
