@@ -6,7 +6,9 @@ subject). The rate–distortion chart draws every method the same way: a line pe
 filled; a file per digit: dashed, hollow; codes as bare numbers: dotted, a marker per
 storage) and grouped by framing in the legend; it never asks which method it is drawing.
 Lossless points (MSE 0, PSNR infinite) can't sit on a log error axis, so any record with
-MSE 0 is drawn as a labelled vertical line at its size.
+MSE 0 is drawn as a labelled vertical line at its size. A method's line joins its best settings only (those no
+other of its settings beats with as few bytes and a lower error); a setting that is beaten, such as one of JPEG XL's
+two efforts on the mosaic at the same distance, is a faint marker off the line.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import plotly.graph_objects as go
 
 from core.levels import compression_pct
 from core.ratedistortion.codecs import FRAMINGS
-from core.ratedistortion.records import framing
+from core.ratedistortion.records import framing, frontier
 from figures.colors import (
     FAMILY_COLORS,
     FRAMING_LINE,
@@ -50,6 +52,9 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
     for method in by_framing:
         pts = sorted((r for r in records if r["method"] == method), key=lambda r: r["bytes_per_image"])
         lossy = [r for r in pts if r["mse"] > 0]
+        best = frontier(lossy)
+        beaten = [r for r in lossy if not any(r is b for b in best)]
+        lossy = best
         family, how = pts[0]["family"], framing(pts[0])
         color = FAMILY_COLORS.get(family, PCA_COLOR)
         symbol = STORAGE_MARKER.get(pts[0]["params"].get("storage"), FRAMING_MARKER[how])
@@ -68,6 +73,25 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
                     hovertemplate=(
                         "<b>%{customdata[0]}</b><br>%{x:,.1f} bytes / image<br>MSE %{customdata[1]:.5f}"
                         "<br>PSNR %{customdata[2]:.2f} dB<extra>" + method + "</extra>"
+                    ),
+                )
+            )
+        if beaten:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["bytes_per_image"] for r in beaten],
+                    y=[r[y] for r in beaten],
+                    mode="markers",
+                    name=f"{method} (beaten settings)",
+                    legendgroup=how,
+                    showlegend=False,
+                    opacity=0.45,
+                    line=dict(color=color, dash=FRAMING_LINE[how]),
+                    marker=dict(size=6, symbol=symbol, color=color, line=dict(color=color, width=1)),
+                    customdata=[[r["setting"], r["mse"], r["psnr"]] for r in beaten],
+                    hovertemplate=(
+                        "<b>%{customdata[0]}</b> (beaten by another setting)<br>%{x:,.1f} bytes / image"
+                        "<br>MSE %{customdata[1]:.5f}<br>PSNR %{customdata[2]:.2f} dB<extra>" + method + "</extra>"
                     ),
                 )
             )

@@ -52,8 +52,10 @@ st.markdown(where_it_wins(records))
 st.caption(
     "Each classical codec at its best settings: JPEG quality 1–95 (Pillow, `optimize=True`), WebP quality 0–100 "
     "(libwebp's smallest, `method=6`; lossless `method=4`, as small and faster), JPEG XL distance 4–25 (libjxl via "
-    "imagecodecs; effort 4 per digit, 5 on the mosaic), LZMA at preset 9 + extreme. 8-bit codes: the per-dimension "
-    "offsets and steps (2 × d float32) are counted once for the set. Lossless methods (error 0) are vertical lines. "
+    "imagecodecs; effort 4 per digit, 3 and 5 on the mosaic), LZMA at preset 9 + extreme. 8-bit codes: the "
+    "per-dimension offsets and steps (2 × d float32) are counted once for the set. Lossless methods (error 0) are "
+    "vertical lines. A line joins a method's best settings; a faint marker off it is a setting another of its "
+    "own beats. "
     f"Framings: {HEADERS_SHARED} solid, {PER_FILE} dashed."
 )
 

@@ -384,3 +384,22 @@ def test_page_draws_both_framings_and_the_toggle_keeps_only_the_chosen_one():
 
     at.button_group(key="rd_framings").set_value([]).run()
     assert not at.exception and "Pick at least one" in at.info[0].value
+
+
+def test_a_methods_line_joins_its_best_settings_and_a_beaten_one_is_a_marker_off_it():
+    from figures.ratedistortion import rate_distortion_chart
+
+    def point(setting: tuple[float, int], nbytes: float, mse: float) -> dict:
+        params = {"codec": "JPEG XL", "framing": HEADERS_SHARED, "distance": setting[0], "effort": setting[1]}
+        return {"method": "JPEG XL · headers shared", "family": "JPEG XL", "setting": f"distance {setting[0]:g}",
+                "params": params, "bytes_per_image": nbytes, "mse": mse, "psnr": 10 * math.log10(1 / mse),
+                "n_images": 10}  # fmt: skip
+
+    records = [point((10.0, 5), 80.0, 0.003), point((19.0, 3), 45.7, 0.0057), point((19.0, 5), 49.4, 0.0070)]
+    traces = rate_distortion_chart(records).data
+    line = next(t for t in traces if t.name == "JPEG XL · headers shared")
+    assert list(line.x) == [45.7, 80.0]  # the beaten setting (more bytes, more error) is not on the line
+    (off,) = [t for t in traces if t.name.endswith("(beaten settings)")]
+    assert list(off.x) == [49.4] and off.mode == "markers" and off.showlegend is False
+    # with nothing beaten there is no extra trace
+    assert len(rate_distortion_chart(records[:2]).data) == 1
