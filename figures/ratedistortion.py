@@ -42,6 +42,19 @@ FRAMING_TITLES = {
 }
 
 
+def _points(points: list[dict], y: str, method: str, note: str = "") -> dict:
+    """A trace's x, y and hover for records: bytes per image, the error axis, and each point's setting."""
+    return {
+        "x": [r["bytes_per_image"] for r in points],
+        "y": [r[y] for r in points],
+        "customdata": [[r["setting"], r["mse"], r["psnr"]] for r in points],
+        "hovertemplate": (
+            f"<b>%{{customdata[0]}}</b>{note}<br>%{{x:,.1f}} bytes / image<br>MSE %{{customdata[1]:.5f}}"
+            f"<br>PSNR %{{customdata[2]:.2f}} dB<extra>{method}</extra>"
+        ),
+    }
+
+
 def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | None = None) -> go.Figure:
     """Bytes per image (log x) against MSE or PSNR: one line per method, grouped by framing, hover with the setting."""
     title, y_type = Y_AXES[y]
@@ -61,26 +74,19 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
         if lossy:
             fig.add_trace(
                 go.Scatter(
-                    x=[r["bytes_per_image"] for r in lossy],
-                    y=[r[y] for r in lossy],
+                    **_points(lossy, y, method),
                     mode="lines+markers",
                     name=method,
                     legendgroup=how,
                     legendgrouptitle_text=FRAMING_TITLES[how],
                     line=dict(color=color, dash=FRAMING_LINE[how], width=2.5 if how == "headers shared" else 1.5),
                     marker=dict(size=7, symbol=symbol, line=dict(color=color, width=1.5)),
-                    customdata=[[r["setting"], r["mse"], r["psnr"]] for r in lossy],
-                    hovertemplate=(
-                        "<b>%{customdata[0]}</b><br>%{x:,.1f} bytes / image<br>MSE %{customdata[1]:.5f}"
-                        "<br>PSNR %{customdata[2]:.2f} dB<extra>" + method + "</extra>"
-                    ),
                 )
             )
         if beaten:
             fig.add_trace(
                 go.Scatter(
-                    x=[r["bytes_per_image"] for r in beaten],
-                    y=[r[y] for r in beaten],
+                    **_points(beaten, y, method, " (beaten by another setting)"),
                     mode="markers",
                     name=f"{method} (beaten settings)",
                     legendgroup=how,
@@ -88,11 +94,6 @@ def rate_distortion_chart(records: list[dict], y: str = "mse", budget: float | N
                     opacity=0.45,
                     line=dict(color=color, dash=FRAMING_LINE[how]),
                     marker=dict(size=6, symbol=symbol, color=color, line=dict(color=color, width=1)),
-                    customdata=[[r["setting"], r["mse"], r["psnr"]] for r in beaten],
-                    hovertemplate=(
-                        "<b>%{customdata[0]}</b> (beaten by another setting)<br>%{x:,.1f} bytes / image"
-                        "<br>MSE %{customdata[1]:.5f}<br>PSNR %{customdata[2]:.2f} dB<extra>" + method + "</extra>"
-                    ),
                 )
             )
         for r in (r for r in pts if r["mse"] == 0):
