@@ -48,10 +48,8 @@ def codec_sidecars() -> tuple[str, ...]:
 
     Read from the small JSON files, no model loaded, so computing it on every rerun costs nothing.
     """
-    try:
-        from core.codec.store import codec_paths, list_codec_models
-    except ImportError:  # no codec installed: it adds no records (core.ratedistortion.records.codec_points)
-        return ()
+    from core.codec.store import codec_paths, list_codec_models
+
     out = []
     for name in list_codec_models():
         try:

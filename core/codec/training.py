@@ -28,6 +28,7 @@ from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
 from core.levels import IMAGE_SIDE
 from core.models.autoencoder import ModelConfig
+from core.models.torch_thread import torch_threads
 from core.training.cpu_kernels import kernels_in_use
 
 #: The shipped operating points, fewest bytes first: (latent size, λ in MSE per bit per digit, first quantisation
@@ -231,20 +232,15 @@ def train_one(name: str, epochs: int | None = None, position: int = 0) -> dict:
     (config,) = select_configs([name])
     if epochs is not None:
         config.epochs = epochs
-    threads = torch.get_num_threads()
-    torch.set_num_threads(TORCH_THREADS)
-    try:
-        with tqdm(desc=config.name, unit="batch", position=position) as bar:
+    with torch_threads(TORCH_THREADS), tqdm(desc=config.name, unit="batch", position=position) as bar:
 
-            def show(step: int, steps: int, loss: float) -> None:
-                bar.total = steps
-                bar.update(1)
-                if step % 50 == 0:
-                    bar.set_postfix(loss=f"{loss:.5f}")
+        def show(step: int, steps: int, loss: float) -> None:
+            bar.total = steps
+            bar.update(1)
+            if step % 50 == 0:
+                bar.set_postfix(loss=f"{loss:.5f}")
 
-            meta = train_rate_model(config, progress=show)
-    finally:
-        torch.set_num_threads(threads)
+        meta = train_rate_model(config, progress=show)
     m = meta["metrics"]
     print(f"{name}: {m['bytes_per_digit']:.3f} bytes/digit, MSE {m['test_mse']:.5f} in {meta['wall_time_s']:.0f} s")
     return meta

@@ -24,6 +24,7 @@ from core.data.noise import TEST_SIGMA, TRAIN_SIGMA_RANGE, noised, train_sigmas
 from core.data.pixels import to_unit_float
 from core.levels import compression_pct
 from core.models.autoencoder import AutoEncoder, ModelConfig
+from core.models.torch_thread import torch_threads
 from core.training.cpu_kernels import kernels_in_use
 from core.training.trainer import (
     Progress,
@@ -58,12 +59,8 @@ def train_variant(
 ) -> TrainResult:
     """Train one variant on the CPU. `split` (train images, train labels, test images, test labels; uint8)
     defaults to MNIST; `start_from` is the model `denoise` fine-tunes (default: the shipped d=16)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(TORCH_THREADS)
-    try:
+    with torch_threads(TORCH_THREADS):
         return _train(name, progress, split, start_from, epochs, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(name, progress, split, start_from, epochs, seed) -> TrainResult:
