@@ -119,7 +119,7 @@ def job_overhead(rounds: int = 2) -> dict:
             history = train(config).history
             direct += _per_epoch_s_of(history)
             key = job_key(BENCH_DIM, BENCH_EPOCHS, 0, BENCH_FRACTION)
-            run = JobRegistry().submit(key, overwrite=True, folder=Path(folder))
+            run = JobRegistry().submit(key, folder=Path(folder))
             run.wait()
             job += _per_epoch_s_of(run.state().history)
     return {"direct_s": statistics.median(direct), "job_s": statistics.median(job)}
