@@ -45,7 +45,7 @@ def per_quality(images: np.ndarray) -> list[dict]:
         data = compress(images, q.number)
         decoded = decompress(data).images
         model, _ = load_rate_model(q.model)
-        estimate = model.estimated_bytes(latents(model, images))
+        estimate = model.estimated_bytes(latents(model, images, q.lmbda))
         mse = float(np.mean((decoded - x) ** 2))
         overhead = len(data) - len(parse_file(data)[2])
         rows.append({"q": q, "bytes": len(data), "mse": mse, "estimate": estimate, "overhead": overhead})

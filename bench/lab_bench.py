@@ -107,6 +107,19 @@ def _cli_epochs(folder: Path, latent_dim: int) -> list[float]:
     return _per_epoch_s(CheckpointPaths.for_latent_dim(latent_dim, folder).meta)
 
 
+def _lab_meta(lab: Path, latent_dim: int, seen: set[Path], timeout_s: float = 900) -> Path:
+    """The sidecar of the lab run of `latent_dim` that wasn't in `lab` before (each run saves under its own name,
+    `core.checkpoints.lab.lab_model_name`); waits for it to be written."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        new = sorted(set(lab.glob(f"ae_d{latent_dim:03d}_lab_*.json")) - seen)
+        if new:
+            seen.add(new[0])
+            return new[0]
+        time.sleep(0.5)
+    raise TimeoutError(f"no lab model of d={latent_dim} appeared in {lab}")
+
+
 def job_overhead(rounds: int = 2) -> dict:
     """The job manager alone: `train()` called directly vs through a job, alternating, in this process."""
     from core.training.jobs import JobRegistry, job_key
@@ -185,6 +198,9 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="lab-bench-"))
     folder = tmp / "checkpoints"
     folder.mkdir()
+    lab = folder / "lab"  # where the dashboard's lab saves its runs
+    seen: set[Path] = set()
+    server_env = {"AECL_CHECKPOINT_DIR": str(folder), "AECL_LAB_DIR": str(lab)}
     for d in available_latent_dims():
         for f in (CheckpointPaths.for_latent_dim(d).weights, CheckpointPaths.for_latent_dim(d).meta):
             shutil.copy(f, folder / f.name)
@@ -199,7 +215,7 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
 
     try:
         with (
-            streamlit_server(env={"AECL_CHECKPOINT_DIR": str(folder)}, started=started) as url,
+            streamlit_server(env=server_env, started=started) as url,
             sync_playwright() as p,
         ):
             browser = launch_chromium(p)
@@ -217,15 +233,13 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
                 with metered("watched"):
                     _start_in_lab(page, url, d, BENCH_EPOCHS)
                     page.get_by_text(f"Done: d={d}", exact=False).wait_for(timeout=900_000)
-                dashboard.append(_per_epoch_s(CheckpointPaths.for_latent_dim(d, folder).meta))
+                dashboard.append(_per_epoch_s(_lab_meta(lab, d, seen)))
 
             def run_unwatched(d: int) -> None:
                 with metered("unwatched"):
                     _start_in_lab(page, url, d, BENCH_EPOCHS)
                     page.goto(url)  # Home: no live panel polling, no charts for Chromium to redraw
-                    meta = CheckpointPaths.for_latent_dim(d, folder).meta
-                    while not meta.is_file():
-                        time.sleep(0.5)
+                    meta = _lab_meta(lab, d, seen)
                 unwatched.append(_per_epoch_s(meta))
 
             sizes = _unshipped_sizes(2 * ROUNDS + 1)

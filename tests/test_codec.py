@@ -16,7 +16,8 @@ from core.codec import CodecFileError, compress, decompress, digit_code, qualiti
 from core.codec.__main__ import main as codec_cli
 from core.codec.entropy import EntropyTables, counts_from_probabilities
 from core.codec.fileformat import MAGIC, Header, parse_file, write_file
-from core.codec.latent_codec import latents
+from core.codec.latent_codec import latents, rounded_latents
+from core.codec.model import count_tables
 from core.codec.store import load_rate_model
 from core.data.mnist import load_split
 from core.paths import REPO_ROOT
@@ -69,9 +70,34 @@ def test_the_models_estimated_bits_match_the_files_size_within_3_percent():
     x = TEST[:2000]
     for q in qualities():
         model, _ = load_rate_model(q.model)
-        estimate = model.estimated_bytes(latents(model, x))
+        estimate = model.estimated_bytes(latents(model, x, q.lmbda))
         real = len(compress(x, q.number))
         assert abs(real - estimate) / real < 0.03, (q.model, real, estimate)
+
+
+def test_the_encoder_keeps_for_each_digit_the_rounding_that_codes_it_best():
+    """Plain rounding is one of the encoder's candidates, so no digit's MSE + λ·bits gets worse; over many digits
+    the choice buys fewer bytes at no higher error."""
+    import torch
+
+    x = TEST[:1000]
+    q = next(q for q in qualities() if q.latent_dim == 16 and 0.008 < q.mse < 0.012)  # the one meant for MSE 0.01
+    model, _ = load_rate_model(q.model)
+    tables = model.tables()
+
+    def loss(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        component, bits = tables.price(codes)
+        with torch.no_grad():
+            decoded = model.synthesis(torch.from_numpy(tables.clamp(codes, component).astype(np.float32)))
+        mse = ((decoded.numpy().reshape(len(x), -1) - x.reshape(len(x), -1) / 255.0) ** 2).mean(1)
+        return mse + q.lmbda * bits, mse, bits
+
+    chosen, plain = latents(model, x, q.lmbda), rounded_latents(model, x)
+    (best, mse, bits), (rounded, mse0, bits0) = loss(chosen), loss(plain)
+    assert (best <= rounded + 1e-6).all()
+    assert (chosen != plain).any(1).mean() > 0.1  # the choice is made, not just allowed
+    assert bits.sum() < 0.98 * bits0.sum() and mse.mean() <= mse0.mean()
+    assert len(compress(x, q.number)) * 8 < 0.99 * (bits0.sum() + 8 * 64)
 
 
 def _mixture_tables(rng: np.random.Generator) -> EntropyTables:
@@ -116,6 +142,26 @@ def test_mixture_tables_code_each_row_with_its_cheapest_component_and_decode_it_
     )
     assert inside.mean() > 0.1 and (decoded[inside] == q[inside]).all()
     assert abs(len(stream) * 8 - tables.bits(q)) < 64  # the coder spends what the tables say, within a word or two
+
+
+def test_tables_from_the_training_codes_counts_code_unseen_codes_like_them_in_fewer_bits():
+    """The density's tables are a fit; where the codes fall otherwise, the counted tables follow the codes, and a
+    fresh draw from the same source costs fewer bits under them. The supports stay the density's."""
+    rng = np.random.default_rng(1)
+    density = _mixture_tables(rng)
+    centre = density.offsets + density.sizes // 3  # off the bells' centres: the density is wrong about them
+
+    def draw(n: int) -> np.ndarray:
+        c = rng.choice(3, size=n, p=[0.2, 0.3, 0.5])
+        return centre[c] + rng.integers(-1, 2, size=(n, 4))
+
+    counted = count_tables(density, draw(5000))
+    unseen = draw(2000)
+    assert counted.bits(unseen) < 0.8 * density.bits(unseen)
+    assert (counted.offsets == density.offsets).all() and (counted.sizes == density.sizes).all()
+    assert (counted.decode(counted.encode(unseen), len(unseen)) == unseen).all()
+    same = count_tables(density, np.zeros((0, 4), np.int64))  # no codes: the density alone, as integers
+    assert abs(same.bits(unseen) - density.bits(unseen)) < 0.01 * density.bits(unseen)
 
 
 def test_one_digit_alone_and_its_code():

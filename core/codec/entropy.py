@@ -110,31 +110,66 @@ class EntropyTables:
         lo = self.offsets[component]
         return np.clip(np.asarray(q, np.int64), lo, lo + self.sizes[component] - 1)
 
-    def choose(self, q: np.ndarray) -> np.ndarray:
-        """(N,) the component that codes each row of integer latents (N, d) in the fewest bits: among those whose
-        supports hold the row, so that coding never changes a latent, unless none does."""
+    @cached_property
+    def modes(self) -> np.ndarray:
+        """(K, d) the most likely integer of each component's dimension."""
+        return self.offsets + np.argmax(self.counts, -1)
+
+    @cached_property
+    def _cost_by_value(self) -> tuple[int, np.ndarray]:
+        """(lowest integer, (d, W, K) bits of every integer from it under each component, inf outside a support):
+        one gather per dimension prices a row under every component at once."""
+        lo = int(self.offsets.min())
+        width = int((self.offsets + self.sizes).max()) - lo
+        table = np.full((self.latent_dim, width, self.components), np.inf)
+        for c in range(self.components):
+            for j in range(self.latent_dim):
+                start = self.offsets[c, j] - lo
+                table[j, start : start + self.sizes[c, j], c] = self._costs[c, j, : self.sizes[c, j]]
+        return lo, table
+
+    def price(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(component, bits), each (N,), of integer latents (N, d) as `encode` codes them: the component that codes
+        each row in the fewest bits, among those whose supports hold the row (so that coding never changes a
+        latent) unless none does, and what the row costs under it, its name included (clamped into its
+        support, as coded)."""
         q = np.asarray(q, np.int64)
         if not len(q):
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0)
+        lo, table = self._cost_by_value
+        index = np.clip(q - lo, 0, table.shape[1] - 1)
+        cost = np.broadcast_to(self._component_costs, (len(q), self.components)).copy()
+        for j in range(self.latent_dim):
+            cost += table[j, index[:, j]]
+        outside = np.isinf(cost).all(1)
+        if outside.any():  # held by no support: priced clamped into each, as coded
+            cost[outside] = self._clamped_costs(q[outside])
+        component = np.argmin(cost, axis=1)
+        return component, cost[np.arange(len(q)), component]
+
+    def _clamped_costs(self, q: np.ndarray) -> np.ndarray:
+        """(N, K) bits of rows (N, d) clamped into each component's support."""
         cost = np.empty((len(q), self.components))
-        inside = np.empty((len(q), self.components), bool)
         dims = np.arange(self.latent_dim)
         for c in range(self.components):
-            sym = q - self.offsets[c]
-            inside[:, c] = ((sym >= 0) & (sym < self.sizes[c])).all(1)
-            sym = np.clip(sym, 0, self.sizes[c] - 1)
+            sym = np.clip(q - self.offsets[c], 0, self.sizes[c] - 1)
             cost[:, c] = self._costs[c, dims, sym].sum(1) + self._component_costs[c]
-        cost[~inside & inside.any(1, keepdims=True)] = np.inf
-        return np.argmin(cost, axis=1)
+        return cost
+
+    def price_under(self, q: np.ndarray, component: np.ndarray) -> np.ndarray:
+        """(N,) bits of rows (N, d) coded under the given components (clamped into their supports)."""
+        q = np.asarray(q, np.int64)
+        sym = self.clamp(q, component) - self.offsets[component]
+        dims = np.arange(self.latent_dim)
+        return self._costs[component[:, None], dims[None], sym].sum(1) + self._component_costs[component]
+
+    def choose(self, q: np.ndarray) -> np.ndarray:
+        """(N,) the component that codes each row of integer latents (N, d) (`price`)."""
+        return self.price(q)[0]
 
     def bits(self, q: np.ndarray) -> float:
         """Information content of integer latents (N, d) as `encode` codes them, in bits."""
-        q = np.asarray(q, np.int64)
-        component = self.choose(q)
-        sym = self.clamp(q, component) - self.offsets[component]
-        dims = np.arange(self.latent_dim)
-        latent_bits = self._costs[component[:, None], dims[None], sym].sum()
-        return float(latent_bits + self._component_costs[component].sum())
+        return float(self.price(q)[1].sum())
 
     def min_bits_per_row(self) -> float:
         """The fewest bits any one latent vector can cost: bounds how many a stream of a given length can hold."""

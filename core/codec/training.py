@@ -3,9 +3,10 @@
 A rate model trains from scratch (its decoder starting at the mean digit), or warm-starts from the shipped
 auto-encoder of its latent size (whose weights digest goes into the sidecar). Its quantisation step starts at a
 fraction of each dimension's spread and its mixture density at k-means clusters of its first latents; then it
-trains (seeded, one CPU thread, tqdm progress). Afterwards the density becomes the integer tables, and the
-codec's real file for the 10,000 test digits is measured (bytes per digit, MSE) for the sidecar. `SWEEP` is what
-`python -m core.codec train` and `make checkpoints` ship; the sweep trains its models side by side.
+trains (seeded, one CPU thread, tqdm progress). Afterwards the density, refined by what the training digits'
+rounded codes count under it, becomes the integer tables, and the codec's real file for the 10,000 test digits is
+measured (bytes per digit, MSE) for the sidecar. `SWEEP` is what `python -m core.codec train` and
+`make checkpoints` ship; the sweep trains its models side by side.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 from core.checkpoints.files import library_versions, load_checkpoint, write_pair
 from core.checkpoints.paths import checkpoint_name
 from core.codec.fileformat import FORMAT_VERSION, Header, write_file
-from core.codec.latent_codec import latents, reconstruct
+from core.codec.latent_codec import latents, reconstruct, rounded_latents
 from core.codec.model import RateModel
 from core.codec.store import WEIGHTS_FORMAT, codec_name, codec_paths
 from core.data.mnist import data_digest, load_split
@@ -112,9 +113,9 @@ def _start(config: RateTrainConfig, train_x: torch.Tensor) -> tuple[RateModel, d
     return model, warm
 
 
-def measure(model: RateModel, name: str, images: np.ndarray) -> dict:
+def measure(model: RateModel, name: str, lmbda: float, images: np.ndarray) -> dict:
     """The codec's real file for `images` with this model: bytes per digit, MSE, and the density's estimate."""
-    q = latents(model, images)
+    q = latents(model, images, lmbda)
     tables = model.tables()
     stream = tables.encode(q)
     header = Header(FORMAT_VERSION, name, "0" * 64, len(images), (IMAGE_SIDE, IMAGE_SIDE), 1)
@@ -183,8 +184,8 @@ def train_rate_model(config: RateTrainConfig, progress: Callable[[int, int, floa
             }
         )
     model.eval()
-    model.build_tables()
-    metrics = measure(model, config.name, load_split("test").images)
+    model.build_tables(rounded_latents(model, load_split("train").images))
+    metrics = measure(model, config.name, config.lmbda, load_split("test").images)
     wall = time.perf_counter() - start
     meta = {
         "format_version": 1,

@@ -26,10 +26,6 @@ def in_batches(fn, x: torch.Tensor) -> list[torch.Tensor]:
     return [fn(x[i : i + BATCH_SIZE]) for i in range(0, len(x), BATCH_SIZE)]
 
 
-def _as_images(out: list[torch.Tensor]) -> np.ndarray:
-    return _as_images(out)
-
-
 def as_input(images: np.ndarray) -> torch.Tensor:
     """uint8 or [0, 1] float images (N, 28, 28) as the (N, 1, 28, 28) float32 tensor a model takes."""
     return torch.from_numpy(to_unit_float(images).reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE))

@@ -67,7 +67,7 @@ from core.storage.atomic import atomic_write_text, locked
 from core.storage.cache import cached_arrays
 
 #: Bumped whenever the way records are computed changes, so old cache entries are ignored.
-RD_VERSION = 7
+RD_VERSION = 8
 #: The error threshold the targets speak of ("the smallest bytes at which each method reaches MSE ≤ 0.01").
 TARGET_MSE = 0.01
 LATENT_FAMILIES = ("auto-encoder", "PCA")
