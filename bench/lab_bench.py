@@ -252,19 +252,20 @@ def dashboard_training_and_switches(switches: int = 7) -> dict:
             # long enough to outlast what follows on any host (a 40-epoch run on 10 % of the digits ended
             # before the Cancel below on a fast one): every digit, the most epochs the lab allows
             _start_in_lab(page, url, sizes[-1], MAX_EPOCHS, whole_set=True)
-            lab_url = page.url  # carries ?job=: a reload finds the run
             page.wait_for_timeout(3000)  # past data loading: the run is in its training steps
             busy = _switches(page, switches)
             for i in range(2 * WATCH_PHASES):  # Home and the watched lab in turn, during one run
                 phase = "home" if i % 2 == 0 else "lab"
-                page.goto(url if phase == "home" else lab_url)
+                # by the sidebar, not a reload: the session that started the run stays, and only it may cancel
+                page.get_by_role("link", name="Home" if phase == "home" else "Model lab").first.click()
                 wait_for_app(page)
                 page.wait_for_timeout(1000)
                 used: dict[str, float] = {}
                 with _metered(started[0].pid, used):
                     page.wait_for_timeout(WATCH_PHASE_S * 1000)
                 phases[phase].append(used["trainer"] / used["wall"])
-            page.goto(lab_url)
+            page.get_by_role("link", name="Model lab").first.click()
+            wait_for_app(page)
             page.get_by_role("button", name="Cancel").click()
             page.get_by_text("Cancelled", exact=False).wait_for(timeout=60_000)
             browser.close()

@@ -298,7 +298,7 @@ def test_verdict_gives_both_framings_from_the_records_and_flips_when_they_change
     classical = [r for r in records if r["family"] != CODEC_FAMILY]
     mine = _codec_point(5.0, 0.009)
     text = verdict_at([*classical, mine])
-    assert "auto-encoder codec needs **5.0 B per digit**" in text
+    assert "auto-encoder codec needs **5.00 B per digit**" in text
     per_file_ratio = reach_file["bytes_per_image"] / 5.0
     shared_ratio = reach_shared["bytes_per_image"] / 5.0
     assert f"as a file per digit ({reach_file['method'].split(' · ')[0]}, {reach_file['setting']}; " in text
@@ -309,7 +309,7 @@ def test_verdict_gives_both_framings_from_the_records_and_flips_when_they_change
     # a cheaper shared-header point for a classical codec moves the shared framing's answer, not the per-file one
     cheaper = copy.deepcopy(reach_shared) | {"bytes_per_image": 2.5, "setting": "quality -1"}
     moved = verdict_at([*classical, cheaper, mine])
-    assert "2.5 B with headers shared" in moved and "2.0× fewer" in moved
+    assert "2.50 B with headers shared" in moved and "2.0× fewer" in moved
     assert f"{_fmt(reach_file['bytes_per_image'])} B as a file per digit" in moved
     # without the codec, the verdict speaks for the codes as numbers and says they are no file format
     assert "no file format" in verdict_at(classical)
@@ -317,7 +317,7 @@ def test_verdict_gives_both_framings_from_the_records_and_flips_when_they_change
 
 
 def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
+    return f"{x:,.0f}" if x >= 10 else f"{x:.2f}"
 
 
 # --- the page ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 
 from core.codec.fileformat import CodecFileError, Header
 from core.codec.latent_codec import Decoded, compress, decompress, digit_code, read_header
-from core.codec.records import codec_records
+from core.codec.records import codec_records, codec_records_cached
 from core.codec.store import Quality, qualities
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Header",
     "Quality",
     "codec_records",
+    "codec_records_cached",
     "compress",
     "decompress",
     "digit_code",

@@ -8,37 +8,48 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 import numpy as np
 
 from core.codec.latent_codec import compress, decompress
-from core.codec.store import load_rate_model, qualities
+from core.codec.store import load_rate_model, qualities, quality_by_number
 from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
 from core.ratedistortion.codecs import make_record
-from core.storage.cache import cached_arrays
+from core.storage.cache import cached_arrays, is_cached
 
 FAMILY = "AE codec"
 #: Bumped whenever the way records are computed changes.
 RECORDS_VERSION = 1
 
 
-def _compute(n_images: int | None) -> dict[str, np.ndarray]:
-    images = load_split("test").images[:n_images]
-    x = to_unit_float(images)
-    records = []
-    for q in qualities():
-        data = compress(images, q.number)
-        err = np.mean((decompress(data).images.astype(np.float64) - x) ** 2, axis=(1, 2))
-        params = {"latent_dim": q.latent_dim, "lmbda": q.lmbda, "quality": q.number, "model": q.model}
-        record = make_record(FAMILY, FAMILY, q.label, params, len(data) / len(images), err)
-        records.append(record)
-    return {"json": np.array(json.dumps(records))}
+def quality_record(images: np.ndarray, number: int) -> dict:
+    """The record of quality `number`, measured from one real file of `images` (uint8 digits) and its decoding."""
+    q = quality_by_number(number)
+    data = compress(images, q.number)
+    err = np.mean((decompress(data).images.astype(np.float64) - to_unit_float(images)) ** 2, axis=(1, 2))
+    params = {"latent_dim": q.latent_dim, "lmbda": q.lmbda, "quality": q.number, "model": q.model}
+    return make_record(FAMILY, FAMILY, q.label, params, len(data) / len(images), err)
 
 
-def codec_records(n_images: int | None = None) -> list[dict]:
-    """One record per quality on the first `n_images` test digits (all 10,000 by default), all in one file each."""
+def _key(n_images: int | None) -> str:
     digests = [(q.model, load_rate_model(q.model)[1]["weights_sha256"]) for q in qualities()]
     spec = json.dumps([RECORDS_VERSION, data_digest(), digests, n_images])
-    key = "codec_" + hashlib.sha256(spec.encode()).hexdigest()[:24]
-    return json.loads(str(cached_arrays("codec_records", key, lambda: _compute(n_images))["json"]))
+    return "codec_" + hashlib.sha256(spec.encode()).hexdigest()[:24]
+
+
+def codec_records(n_images: int | None = None, compute: Callable[[], list[dict]] | None = None) -> list[dict]:
+    """One record per quality on the first `n_images` test digits (all 10,000 by default), all in one file each;
+    `compute` makes them when they aren't cached (by default one quality after another, here)."""
+
+    def make() -> dict[str, np.ndarray]:
+        images = load_split("test").images[:n_images]
+        records = compute() if compute else [quality_record(images, q.number) for q in qualities()]
+        return {"json": np.array(json.dumps(records))}
+
+    return json.loads(str(cached_arrays("codec_records", _key(n_images), make)["json"]))
+
+
+def codec_records_cached(n_images: int | None = None) -> bool:
+    return is_cached("codec_records", _key(n_images))

@@ -62,7 +62,14 @@ from core.ratedistortion.codecs import (
     store_codes,
 )
 from core.ratedistortion.shared import LZMA_PRESET, SHARED_CODECS, roundtrip_set
-from core.ratedistortion.tasks import held_record, hold_images, image_codec_record, image_tasks, slowest_first
+from core.ratedistortion.tasks import (
+    held_codec_record,
+    held_record,
+    hold_images,
+    image_codec_record,
+    image_tasks,
+    slowest_first,
+)
 from core.storage.atomic import atomic_write_text, locked
 from core.storage.cache import cached_arrays
 
@@ -122,11 +129,11 @@ def method_name(family: str, storage: str | None = None) -> str:
 def compute_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
     """Every method's records on the first `n_images` test digits (all 10,000 by default); no cache.
 
-    The image codecs run in worker processes, one per core, the slowest tasks first, while this process
-    computes the latent codes' records (float32 codes decode to exactly the model's reconstructions,
-    whose per-image errors `core.evaluation.evaluate` already keeps) and fills the codec's own cache
-    (`codec_points`, returned by `rd_records`): the three overlap, so the cores stay busy. Torch runs on
-    one thread meanwhile, since the workers hold the cores.
+    The auto-encoder codec's qualities (when its own cache, `codec_points`, is cold) and the image codecs run
+    in worker processes, one per core, the codec and then the slowest tasks first, while this process computes
+    the latent codes' records (float32 codes decode to exactly the model's reconstructions, whose per-image
+    errors `core.evaluation.evaluate` already keeps): they overlap, so the cores stay busy. Torch runs on one
+    thread in each process meanwhile, since they share the cores.
     """
     dims = available_latent_dims() if latent_dims is None else latent_dims
     images = np.ascontiguousarray(load_split("test").images[:n_images])
@@ -139,10 +146,13 @@ def compute_records(latent_dims: list[int] | None = None, n_images: int | None =
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=spawn, initializer=hold_images, initargs=(images,)) as pool:
+        codec = [pool.submit(held_codec_record, n) for n in _codec_qualities_to_measure(n_images)]
         pending = {t: pool.submit(held_record, *t) for t in slowest_first(tasks)}
         with torch_threads(1):
             records = latent_records(dims, images, n_images)
-            codec_points(n_images)
+        if codec:
+            measured = [f.result() for f in codec]
+            codec_points(n_images, compute=lambda: measured)
         return records + [pending[t].result() for t in tasks]
 
 
@@ -164,13 +174,23 @@ def latent_records(dims: list[int], images: np.ndarray, n_images: int | None) ->
     return records
 
 
-def codec_points(n_images: int | None = None) -> list[dict]:
-    """The auto-encoder codec's records (real files, `core.codec`), or none where the codec isn't installed."""
+def codec_points(n_images: int | None = None, compute: Callable[[], list[dict]] | None = None) -> list[dict]:
+    """The auto-encoder codec's records (real files, `core.codec`), or none where the codec isn't installed;
+    `compute` makes them when they aren't cached (`codec_records`)."""
     try:
         from core.codec import codec_records
     except ImportError:
         return []
-    return codec_records(n_images)
+    return codec_records(n_images, compute)
+
+
+def _codec_qualities_to_measure(n_images: int | None) -> list[int]:
+    """The codec qualities whose records aren't cached yet (all or none), for the workers to measure."""
+    try:
+        from core.codec import codec_records_cached, qualities
+    except ImportError:
+        return []
+    return [] if codec_records_cached(n_images) else [q.number for q in qualities()]
 
 
 def _cache_key(dims: list[int], n_images: int | None) -> str:
@@ -247,7 +267,7 @@ def frontier(records: list[dict]) -> list[dict]:
 
 
 def _b(x: float) -> str:
-    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
+    return f"{x:,.0f}" if x >= 10 else f"{x:.2f}"
 
 
 def cheapest(records: list[dict], keep: Callable[[dict], bool], max_mse: float = TARGET_MSE) -> dict | None:
