@@ -72,9 +72,8 @@ def _chosen(model: RateModel, x: torch.Tensor, lmbda: float) -> torch.Tensor:
     mode = tables.modes[component]
     target = x.reshape(len(x), -1)
     best, best_cost = plain, np.full(len(x), np.inf)
-    previous, mse = None, np.zeros(len(x))
+    previous, mse, off = None, np.zeros(len(x)), y - mode
     for zone in DEAD_ZONES:
-        off = y - mode
         q = plain if zone == 0 else mode + (np.sign(off) * np.floor(np.abs(off) + 0.5 - zone)).astype(np.int64)
         q = tables.clamp(q, component)
         changed = np.ones(len(x), bool) if previous is None else (q != previous).any(1)
