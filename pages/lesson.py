@@ -70,6 +70,9 @@ st.markdown(step.text)
 st.info(f"**Ask the class:** {step.question}", icon=":material/record_voice_over:")
 if key == "your-digit":
     st.page_link("pages/your_digit.py", label="Open “Your digit”", icon=":material/draw:")
+    st.page_link(
+        "pages/class_room.py", label="Open a class room: everyone draws on their phone", icon=":material/groups:"
+    )
 if key == "bits":
     st.page_link("pages/compress.py", label="Open “Compress”", icon=":material/folder_zip:")
 

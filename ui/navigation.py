@@ -30,6 +30,22 @@ PAGES = (
         "teach",
     ),
     PageInfo(
+        "pages/class_room.py",
+        "Class room",
+        ":material/groups:",
+        "class-room",
+        "Open a room: the class draws digits on their phones and the projector shows them meet the models.",
+        "teach",
+    ),
+    PageInfo(
+        "pages/class_join.py",
+        "Join a class",
+        ":material/smartphone:",
+        "join",
+        "A student's page: draw a digit on your phone and send it to the class's room.",
+        "teach",
+    ),
+    PageInfo(
         "pages/reconstructions.py",
         "Reconstructions",
         ":material/grid_view:",
