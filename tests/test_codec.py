@@ -15,8 +15,9 @@ from PIL import Image
 from core.codec import CodecFileError, compress, decompress, digit_code, qualities, read_header
 from core.codec.__main__ import main as codec_cli
 from core.codec.entropy import EntropyTables, counts_from_probabilities
-from core.codec.fileformat import MAGIC, Header, parse_file, write_file
+from core.codec.fileformat import SMALL_SET, Header, parse_file, write_file
 from core.codec.latent_codec import latents, rounded_latents
+from core.codec.long_format import MAGIC, write_long_file
 from core.codec.model import count_tables
 from core.codec.store import load_rate_model
 from core.data.mnist import load_split
@@ -35,6 +36,12 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def small_file() -> bytes:
     return compress(TEST[:3], 1, names=["a", "b", "c"])
+
+
+@pytest.fixture(scope="module")
+def range_coded_file() -> bytes:
+    """More digits than the exact code takes: the range coder's stream."""
+    return compress(TEST[: SMALL_SET + 4], 1, names=[f"t{i:05d}" for i in range(SMALL_SET + 4)])
 
 
 def test_qualities_are_numbered_from_fewest_bytes_and_span_the_range():
@@ -167,9 +174,9 @@ def test_tables_from_the_training_codes_counts_code_unseen_codes_like_them_in_fe
 def test_one_digit_alone_and_its_code():
     code = digit_code(TEST[42], 1)
     alone = compress(TEST[42:43], 1)
-    header, _, stream = parse_file(alone)
-    assert stream == code and header.n_images == 1
-    assert len(alone) - len(code) < 50  # the header of a one-digit file is small
+    parsed = parse_file(alone)
+    assert parsed.stream == code and parsed.header.n_images == 1
+    assert len(alone) - len(code) == 7  # mark, model index and flags, 2 bytes of digest, 3 of checksum
     assert np.allclose(decompress(alone).images[0], decompress(compress(TEST[40:45], 1)).images[2], atol=1e-5)
 
 
@@ -256,8 +263,8 @@ def _refused_in_process(capsys, *args: str) -> str:
 
 @pytest.mark.timeout(60)
 def test_cli_refuses_bad_files_and_inputs_with_one_line(tmp_path, capsys, small_file):
-    header = Header(1, "codec_d099_l0.5", "ab" * 32, 1, (28, 28), 1)
-    (tmp_path / "alien.aec").write_bytes(write_file(header, None, b"\0" * 8))
+    header = Header(2, "codec_d099_l0.5", "ab" * 32, 1, (28, 28), 1)
+    (tmp_path / "alien.aec").write_bytes(write_long_file(header, None, b"\0" * 8))
     alien = _refused(_run("-m", "core.codec", "decompress", str(tmp_path / "alien.aec"), "-o", str(tmp_path / "o")))
     assert "codec_d099_l0.5" in alien and "python -m core.codec train" in alien
     # the same code path in this process, for the other refusals
@@ -265,7 +272,7 @@ def test_cli_refuses_bad_files_and_inputs_with_one_line(tmp_path, capsys, small_
     (tmp_path / "cut.aec").write_bytes(small_file[:-7])
     (tmp_path / "noise.aec").write_bytes(np.random.default_rng(0).bytes(500))
     wrong = bytearray(small_file)
-    wrong[len(MAGIC)] = 9
+    wrong[0] = 0xA9
     (tmp_path / "v9.aec").write_bytes(bytes(wrong))
     (tmp_path / "dust.png").write_bytes(b"not an image at all")
     blank = tmp_path / "blank.png"
@@ -295,47 +302,55 @@ def _refuses_or_decodes(data: bytes) -> None:
 
 
 @pytest.mark.timeout(60)
-def test_truncation_at_every_offset_is_refused(small_file):
-    for n in range(len(small_file)):
-        with pytest.raises(CodecFileError):
-            decompress(small_file[:n])
+def test_truncation_at_every_offset_is_refused(small_file, range_coded_file):
+    for data in (small_file, range_coded_file):
+        for n in range(len(data)):
+            with pytest.raises(CodecFileError):
+                decompress(data[:n])
 
 
 @pytest.mark.timeout(60)
-def test_random_bit_flips_and_random_bytes_are_refused_or_decode_to_the_declared_shape(small_file):
+def test_random_bit_flips_and_random_bytes_are_refused_or_decode_to_the_declared_shape(small_file, range_coded_file):
     rng = np.random.default_rng(0)
-    for _ in range(300):
-        flipped = bytearray(small_file)
-        for bit in rng.integers(0, len(flipped) * 8, size=rng.integers(1, 4)):
-            flipped[bit // 8] ^= 1 << (bit % 8)
-        _refuses_or_decodes(bytes(flipped))
+    for data in (small_file, range_coded_file):
+        for _ in range(300):
+            flipped = bytearray(data)
+            for bit in rng.integers(0, len(flipped) * 8, size=rng.integers(1, 4)):
+                flipped[bit // 8] ^= 1 << (bit % 8)
+            _refuses_or_decodes(bytes(flipped))
     for n in rng.integers(0, 400, size=200):
         _refuses_or_decodes(rng.bytes(int(n)))
-        _refuses_or_decodes(MAGIC + bytes([1]) + rng.bytes(int(n)))
+        _refuses_or_decodes(MAGIC + bytes([2]) + rng.bytes(int(n)))
+        _refuses_or_decodes(bytes([0xA3]) + rng.bytes(int(n)))
 
 
 @pytest.mark.timeout(20)
-def test_a_forged_image_count_cannot_make_a_huge_allocation(small_file):
-    header, _, stream = parse_file(small_file)
+def test_a_forged_image_count_cannot_make_a_huge_allocation(range_coded_file):
+    parsed = parse_file(range_coded_file)
+    model, digest, names = parsed.header.model, parsed.header.weights_sha256, parsed.names_block
+    full_digest = load_rate_model(model)[1]["weights_sha256"]
     for n in (10**6, 10**7):
-        forged = write_file(Header(1, header.model, header.weights_sha256, n, (28, 28), 1), None, stream)
+        forged = write_file(model, digest, n, names, parsed.stream)
         with pytest.raises(CodecFileError, match="claims"):
             decompress(forged)
-    too_many = write_file(Header(1, header.model, header.weights_sha256, 10**8, (28, 28), 1), None, stream)
+        long_form = write_long_file(Header(2, model, full_digest, n, (28, 28), 1), None, parsed.stream)
+        with pytest.raises(CodecFileError, match="claims"):
+            decompress(long_form)
     with pytest.raises(CodecFileError, match="claims"):
-        read_header(too_many)
+        read_header(write_file(model, digest, 10**8, None, parsed.stream))
 
 
 def test_a_file_for_other_weights_of_the_same_model_is_refused(small_file):
-    header, _, stream = parse_file(small_file)
-    other = write_file(Header(1, header.model, "00" * 32, 3, (28, 28), 1), None, stream)
+    parsed = parse_file(small_file)
+    other = write_file(parsed.header.model, "00" * 32, 3, parsed.names_block, parsed.stream)
     with pytest.raises(CodecFileError, match="another version"):
         decompress(other)
 
 
-def test_the_checksum_covers_every_byte(small_file):
-    body = small_file[:-4]
-    assert int.from_bytes(small_file[-4:], "little") == zlib.crc32(body)
+def test_the_checksum_covers_every_byte_and_is_sized_to_the_file(small_file, range_coded_file):
+    assert len(small_file) <= 32 and len(range_coded_file) > 32
+    assert small_file[-3:] == zlib.crc32(small_file[:-3]).to_bytes(4, "little")[:3]
+    assert int.from_bytes(range_coded_file[-4:], "little") == zlib.crc32(range_coded_file[:-4])
 
 
 def test_the_shipped_rate_models_are_the_sweep_that_make_checkpoints_trains():

@@ -91,6 +91,12 @@ class EntropyTables:
             return -np.log2(self.counts / self.counts.sum(-1, keepdims=True))
 
     @cached_property
+    def cumulative(self) -> np.ndarray:
+        """(K, d, S + 1) counts below each symbol, as Python integers (an object array), for exact sums."""
+        zero = np.zeros((*self.counts.shape[:2], 1), np.int64)
+        return np.concatenate([zero, np.cumsum(self.counts, -1)], -1).astype(object)
+
+    @cached_property
     def _component_costs(self) -> np.ndarray:
         return -np.log2(self.component_counts / self.component_counts.sum())
 

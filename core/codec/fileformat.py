@@ -1,159 +1,109 @@
-"""The codec's file: a versioned header, the names of the digits, the entropy-coded stream and a checksum.
+"""The codec's file, compact form (format version 3): a tiny header, the names coded, the stream, a checksum sized
+to the file. Files of the long form (version 2, `core.codec.long_format`) are still read.
 
     offset  field
-    0       magic b"AEC\\x1a" (4 bytes)
-    4       format version (1 byte)
-    5       flags (1 byte; bit 0: names follow)
-    6       model id: length (1 byte) + ASCII
-    ..      first 8 bytes of the model's weights SHA-256
-    ..      quality number at writing time (1 byte)
-    ..      number of images (unsigned LEB128 varint)
-    ..      height, width (1 byte each; 28, 28)
-    ..      if flagged: one name per image, length (varint, ≤ 255) + UTF-8
-    ..      stream: length (varint) + bytes (32-bit little-endian words of a range coder; version 2: each digit's
-            mixture component first, then the latents component by component, `core.codec.entropy`)
-    end-4   CRC-32 of everything before it
+    0       0xA3: the codec's mark (0xA) and format version 3
+    1       bit 7: a names block follows; bit 6: a count follows (else the file holds one digit);
+            bits 0-5: the rate model's index (1-63, `core.codec.registry`)
+    2       first 2 bytes of the model's weights SHA-256
+    4       if counted: number of digits (varint)
+    ..      if named: names block length (varint) + block (`core.codec.names`)
+    ..      stream, up to the checksum: the exact code of the mixture's marginal for up to SMALL_SET digits
+            (`core.codec.exact_coder`), else the range coder's 32-bit words (`core.codec.entropy`)
+    end-C   CRC-32 of everything before it, little-endian: its low 3 bytes when the file is at most 32 bytes long,
+            all 4 otherwise
 
-Parsing is strict: every length is checked against what is left before anything is read or allocated, and any
-flaw is a CodecFileError whose message is written for the person holding the file.
+Every digit is 28×28. Parsing is strict: the checksum first, then every length against what is left, and any flaw
+is a CodecFileError whose message is written for the person holding the file.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
+from core.codec.file_types import CodecFile, CodecFileError, Header
+from core.codec.long_format import MAGIC, MAX_IMAGES, parse_long_file
+from core.codec.registry import MAX_INDEX, MODEL_INDEX, index_of
+from core.codec.varint import VarintReader, varint
 from core.levels import IMAGE_SIDE
 
-MAGIC = b"AEC\x1a"
-#: 1 coded every digit with one factorized table; 2 with a mixture (the component first).
-FORMAT_VERSION = 2
-DIGEST_BYTES = 8
-MAX_NAME_BYTES = 255
-#: No file may declare more images than this, whatever its stream (a forged count can't make a huge allocation).
-MAX_IMAGES = 10_000_000
-FLAG_NAMES = 1
+__all__ = ["CodecFile", "CodecFileError", "Header", "parse_file", "write_file"]
+
+FORMAT_VERSION = 3
+MARK = 0xA0
+DIGEST_BYTES = 2
+FLAG_NAMES, FLAG_COUNT = 0x80, 0x40
+#: Up to this many digits a file's stream is the exact code (no component named, no 32-bit words).
+SMALL_SET = 16
+#: Files up to this long carry a 3-byte checksum, longer ones 4.
+SHORT_FILE = 32
+FIXED_BYTES = 4
 
 
-class CodecFileError(ValueError):
-    """A file the codec refuses; the message says what is wrong with it, for the user."""
+def checksum_bytes(file_length: int) -> int:
+    """How many bytes of CRC-32 a file of this length ends with."""
+    return 3 if file_length <= SHORT_FILE else 4
 
 
-@dataclass(frozen=True)
-class Header:
-    """What a codec file says about itself."""
-
-    version: int
-    model: str
-    weights_sha256: str  # hex of the first DIGEST_BYTES bytes of the model's weights digest
-    n_images: int
-    shape: tuple[int, int]
-    quality: int
-    header_bytes: int = 0  # bytes before the stream's length (names included)
+def _checksum(body: bytes, n: int) -> bytes:
+    return zlib.crc32(body).to_bytes(4, "little")[:n]
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+def write_file(model: str, weights_sha256: str, n_images: int, names: list[str] | None, stream: bytes) -> bytes:
+    """A compact file; `names` is a names block (`core.codec.names.encode_names`) or None."""
+    index = index_of(model)
+    if index is None or not 1 <= index <= MAX_INDEX:
+        raise ValueError(f"{model} has no index in the compact form's registry")
+    flags = (FLAG_NAMES if names is not None else 0) | (FLAG_COUNT if n_images != 1 else 0)
+    body = bytearray([MARK | FORMAT_VERSION, flags | index]) + bytes.fromhex(weights_sha256)[:DIGEST_BYTES]
+    if n_images != 1:
+        body += varint(n_images)
+    if names is not None:
+        body += varint(len(names)) + names
+    body += stream
+    n = 3 if len(body) + 3 <= SHORT_FILE else 4
+    return bytes(body) + _checksum(bytes(body), n)
 
 
-def write_file(header: Header, names: list[str] | None, stream: bytes) -> bytes:
-    """The file's bytes for `header`, optional per-image `names` and the coded `stream`."""
-    model = header.model.encode("ascii")
-    if not 1 <= len(model) <= 255:
-        raise ValueError("model id must be 1-255 ASCII characters")
-    digest = bytes.fromhex(header.weights_sha256)[:DIGEST_BYTES]
-    body = bytearray(MAGIC)
-    body += bytes([FORMAT_VERSION, FLAG_NAMES if names else 0, len(model)]) + model + digest
-    body += bytes([header.quality]) + _varint(header.n_images) + bytes(header.shape)
-    for name in names or []:
-        raw = name.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").encode("utf-8")
-        body += _varint(len(raw)) + raw
-    body += _varint(len(stream)) + stream
-    return bytes(body) + zlib.crc32(body).to_bytes(4, "little")
-
-
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def take(self, n: int, what: str) -> bytes:
-        if n > len(self.data) - self.pos:
-            raise CodecFileError(f"This codec file is truncated (it ends inside its {what}).")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def varint(self, what: str) -> int:
-        n = shift = 0
-        for _ in range(5):
-            byte = self.take(1, what)[0]
-            n |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return n
-            shift += 7
-        raise CodecFileError(f"This codec file is damaged (its {what} is not a valid number).")
-
-
-def parse_file(data: bytes) -> tuple[Header, list[str], bytes]:
-    """(header, names, stream) of a codec file; CodecFileError for anything but a whole, intact file.
-
-    `names` is empty when the file has none (the caller fills them in once the stream has vouched for the count)."""
+def parse_file(data: bytes) -> CodecFile:
+    """A codec file's parts, either form; CodecFileError for anything but a whole, intact file."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise CodecFileError(f"Expected the bytes of a codec file, got {type(data).__name__}.")
     data = bytes(data)
     if not data:
         raise CodecFileError("This file is empty.")
-    if not data.startswith(MAGIC[: len(data)]) or len(data) < len(MAGIC):
-        if data.startswith(MAGIC[: len(data)]):
-            raise CodecFileError("This codec file is truncated (it ends inside its magic bytes).")
+    if MAGIC.startswith(data[:4]):
+        return parse_long_file(data)
+    if data[0] & 0xF0 != MARK or data[0] & 0x0F < FORMAT_VERSION:  # the mark was first used by version 3
         raise CodecFileError("This is not an auto-encoder codec file (its first bytes are not the codec's).")
-    if len(data) > len(MAGIC) and data[len(MAGIC)] != FORMAT_VERSION:
+    if data[0] != MARK | FORMAT_VERSION:
         raise CodecFileError(
-            f"This codec file has format version {data[len(MAGIC)]}; this program reads version {FORMAT_VERSION}."
+            f"This codec file has format version {data[0] & 0x0F}; this program reads versions 2 and 3."
         )
-    if len(data) < len(MAGIC) + 5:
+    n = checksum_bytes(len(data))
+    if len(data) < FIXED_BYTES + n:
         raise CodecFileError("This codec file is truncated (it ends inside its header).")
-    if zlib.crc32(data[:-4]).to_bytes(4, "little") != data[-4:]:
+    body = data[:-n]
+    if _checksum(body, n) != data[-n:]:
         raise CodecFileError("This codec file is damaged or truncated: its checksum does not match its contents.")
-    r = _Reader(data[:-4])
-    r.take(len(MAGIC) + 1, "magic bytes")
-    flags = r.take(1, "flags")[0]
-    if flags & ~FLAG_NAMES:
-        raise CodecFileError("This codec file is damaged (unknown flags in its header).")
-    try:
-        model = r.take(r.take(1, "model id")[0], "model id").decode("ascii")
-    except UnicodeDecodeError as exc:
-        raise CodecFileError("This codec file is damaged (its model id is not text).") from exc
-    if not model or not model.isprintable():
-        raise CodecFileError("This codec file is damaged (its model id is empty or not printable).")
-    digest = r.take(DIGEST_BYTES, "weights digest").hex()
-    quality = r.take(1, "quality")[0]
-    n_images = r.varint("number of images")
-    if n_images > MAX_IMAGES:
-        raise CodecFileError(f"This codec file claims {n_images:,} images, more than the {MAX_IMAGES:,} allowed.")
-    shape = tuple(r.take(2, "image shape"))
-    if shape != (IMAGE_SIDE, IMAGE_SIDE):
+    flags, index = body[1] & 0xC0, body[1] & 0x3F
+    model = MODEL_INDEX.get(index)
+    if model is None:
         raise CodecFileError(
-            f"This codec file holds {shape[0]}x{shape[1]} images; the codec makes {IMAGE_SIDE}x{IMAGE_SIDE}."
+            f"This codec file names rate model number {index}, which this program doesn't know "
+            "(a newer version of it may)."
         )
-    names = []
-    if flags & FLAG_NAMES:
-        for _ in range(n_images):  # each name takes at least one byte, so this ends with the file
-            length = r.varint("names")
-            if length > MAX_NAME_BYTES:
-                raise CodecFileError("This codec file is damaged (a name is longer than allowed).")
-            try:
-                names.append(r.take(length, "names").decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise CodecFileError("This codec file is damaged (a name is not UTF-8 text).") from exc
-    header_bytes = r.pos
-    stream = r.take(r.varint("stream length"), "coded stream")
-    if r.pos != len(r.data):
-        raise CodecFileError("This codec file is damaged (bytes follow its coded stream).")
-    header = Header(FORMAT_VERSION, model, digest, n_images, shape, quality, header_bytes)
-    return header, names, stream
+    r = VarintReader(body, CodecFileError, "header")
+    digest = r.take(FIXED_BYTES)[2:].hex()
+    try:
+        n_images = r.varint() if flags & FLAG_COUNT else 1
+        if n_images > MAX_IMAGES:
+            raise CodecFileError(f"This codec file claims {n_images:,} images, more than the {MAX_IMAGES:,} allowed.")
+        names_start = r.pos
+        block = r.take(r.varint()) if flags & FLAG_NAMES else None
+    except CodecFileError as exc:
+        if "claims" in str(exc):
+            raise
+        raise CodecFileError(f"This codec file is damaged ({exc}).") from exc
+    header = Header(FORMAT_VERSION, model, digest, n_images, (IMAGE_SIDE, IMAGE_SIDE), 0, r.pos, r.pos - names_start)
+    return CodecFile(header, body[r.pos :], names_block=block)

@@ -9,16 +9,20 @@ only the file, the integer tables and the decoder; the decoder's float output is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from core.checkpoints.files import CheckpointError
-from core.codec.entropy import StreamError
-from core.codec.fileformat import FORMAT_VERSION, CodecFileError, Header, parse_file, write_file
+from core.codec import exact_coder
+from core.codec.entropy import EntropyTables, StreamError
+from core.codec.fileformat import SMALL_SET, CodecFile, CodecFileError, Header, parse_file, write_file
+from core.codec.long_format import write_long_file
 from core.codec.model import RateModel
-from core.codec.store import codec_paths, load_rate_model, quality_by_number, train_command
+from core.codec.names import NamesError, decode_names, encode_names
+from core.codec.registry import index_of
+from core.codec.store import codec_paths, load_rate_model, qualities, quality_by_number, train_command
 from core.levels import IMAGE_SIDE
 from core.models.inference import as_input, in_batches
 from core.models.torch_thread import on_torch_thread
@@ -113,14 +117,27 @@ def reconstruct(model: RateModel, q: np.ndarray) -> np.ndarray:
     return torch.cat(out).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE).clip(0, 1)
 
 
+def encode_file(
+    model: str, weights_sha256: str, tables: EntropyTables, q: np.ndarray, names: Sequence[str] | None, number: int
+) -> bytes:
+    """The file for integer latents q (N, d): the compact form where the registry has the model (the exact code for
+    a small set, else the range coder's), the long form otherwise (`number`, the quality, goes into its header)."""
+    named = list(names) if names is not None and any(names) else None
+    if index_of(model) is None:
+        header = Header(2, model, weights_sha256, len(q), (IMAGE_SIDE, IMAGE_SIDE), number)
+        return write_long_file(header, named, tables.encode(q))
+    small = len(q) <= SMALL_SET
+    stream = exact_coder.encode(tables, tables.clamp(q, tables.choose(q))) if small else tables.encode(q)
+    return write_file(model, weights_sha256, len(q), encode_names(named) if named else None, stream)
+
+
 def compress_with(model: RateModel, meta: dict, images: np.ndarray, number: int, names: Sequence[str] | None) -> bytes:
-    """One codec file for `images` with this rate model (the quality's `number` goes into the header)."""
+    """One codec file for `images` with this rate model."""
     x = check_images(images)
     if names is not None and len(names) != len(x):
         raise ValueError(f"got {len(names)} names for {len(x)} digits")
-    stream = model.tables().encode(latents(model, x, meta["lmbda"]))
-    header = Header(FORMAT_VERSION, meta["name"], meta["weights_sha256"], len(x), (IMAGE_SIDE, IMAGE_SIDE), number)
-    return write_file(header, list(names) if names is not None and any(names) else None, stream)
+    q = latents(model, x, meta["lmbda"])
+    return encode_file(meta["name"], meta["weights_sha256"], model.tables(), q, names, number)
 
 
 def compress(images: np.ndarray, quality: int, names: Sequence[str] | None = None) -> bytes:
@@ -130,9 +147,17 @@ def compress(images: np.ndarray, quality: int, names: Sequence[str] | None = Non
     return compress_with(model, meta, images, q.number, names)
 
 
+def _with_quality(header: Header) -> Header:
+    """A compact file's header with its model's quality number here (the file doesn't store one)."""
+    if header.quality:
+        return header
+    number = next((q.number for q in qualities() if q.model == header.model), 0)
+    return replace(header, quality=number)
+
+
 def read_header(data: bytes) -> Header:
     """The header of a codec file; CodecFileError if the file is not a whole, intact codec file."""
-    return parse_file(data)[0]
+    return _with_quality(parse_file(data).header)
 
 
 def model_for(header: Header) -> RateModel:
@@ -154,11 +179,10 @@ def model_for(header: Header) -> RateModel:
     return model
 
 
-def decompress(data: bytes) -> Decoded:
-    """The digits of a codec file; CodecFileError for every file that can't be decoded."""
-    header, names, stream = parse_file(data)
-    model = model_for(header)
-    tables = model.tables()
+def _latents(parsed: CodecFile, tables: EntropyTables) -> np.ndarray:
+    header, stream = parsed.header, parsed.stream
+    if header.version >= 3 and header.n_images <= SMALL_SET:
+        return exact_coder.decode(tables, stream, header.n_images)
     # Every digit costs at least this many bits, so the stream's length bounds how many it can hold.
     most = int((len(stream) * 8 + 64) / max(tables.min_bits_per_row(), 1e-3)) + 1
     if header.n_images > most:
@@ -166,17 +190,34 @@ def decompress(data: bytes) -> Decoded:
             f"This codec file is damaged: it claims {header.n_images:,} digits, "
             f"but its stream can hold at most {most:,}."
         )
+    return tables.decode(stream, header.n_images)
+
+
+def _names(parsed: CodecFile) -> list[str]:
+    n = parsed.header.n_images
+    if parsed.names_block is None:
+        return parsed.names or [""] * n
     try:
-        q = tables.decode(stream, header.n_images)
+        return decode_names(parsed.names_block, n)
+    except NamesError as exc:
+        raise CodecFileError(f"This codec file is damaged: {exc}.") from exc
+
+
+def decompress(data: bytes) -> Decoded:
+    """The digits of a codec file; CodecFileError for every file that can't be decoded."""
+    parsed = parse_file(data)
+    model = model_for(parsed.header)
+    try:
+        q = _latents(parsed, model.tables())
     except StreamError as exc:
         raise CodecFileError(f"This codec file is damaged: {exc}.") from exc
-    return Decoded(reconstruct(model, q), names or [""] * header.n_images, header)
+    return Decoded(reconstruct(model, q), _names(parsed), _with_quality(parsed.header))
 
 
 def digit_code(image: np.ndarray, quality: int) -> bytes:
-    """The entropy-coded bits of one digit alone (no header): what the digit costs at this quality."""
+    """The coded bits of one digit alone (no header), as a one-digit file holds them: what it costs here."""
     x = check_images(image)
     if len(x) != 1:
         raise ValueError(f"digit_code takes one digit, got {len(x)}")
     model, meta = load_rate_model(quality_by_number(quality).model)
-    return model.tables().encode(latents(model, x, meta["lmbda"]))
+    return parse_file(compress_with(model, meta, x, quality, None)).stream

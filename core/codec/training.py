@@ -21,13 +21,11 @@ import torch
 
 from core.checkpoints.files import library_versions, load_checkpoint, write_pair
 from core.checkpoints.paths import checkpoint_name
-from core.codec.fileformat import FORMAT_VERSION, Header, write_file
-from core.codec.latent_codec import latents, reconstruct, rounded_latents
+from core.codec.latent_codec import encode_file, latents, reconstruct, rounded_latents
 from core.codec.model import RateModel
 from core.codec.store import WEIGHTS_FORMAT, codec_name, codec_paths
 from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
-from core.levels import IMAGE_SIDE
 from core.models.autoencoder import ModelConfig
 from core.models.torch_thread import torch_threads
 from core.training.cpu_kernels import kernels_in_use
@@ -118,8 +116,7 @@ def measure(model: RateModel, name: str, lmbda: float, images: np.ndarray) -> di
     q = latents(model, images, lmbda)
     tables = model.tables()
     stream = tables.encode(q)
-    header = Header(FORMAT_VERSION, name, "0" * 64, len(images), (IMAGE_SIDE, IMAGE_SIDE), 1)
-    nbytes = len(write_file(header, None, stream))
+    nbytes = len(encode_file(name, "0" * 64, tables, q, None, 1))
     decoded = reconstruct(model, tables.decode(stream, len(images)))
     estimate = model.estimated_bytes(q)
     mse = float(np.mean((decoded.astype(np.float64) - to_unit_float(images)) ** 2))
