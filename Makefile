@@ -4,7 +4,7 @@ PIP     := .venv/bin/pip
 PORT    ?= 8501
 STAMP   := .venv/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test bench load checkpoints classifier venv dev-venv browser lint clean-cache
+.PHONY: run test bench load checkpoints records classifier venv dev-venv browser lint clean-cache
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -49,6 +49,10 @@ load: dev-venv browser
 ## Retrain every shipped checkpoint from scratch, reproducibly (CPU, seed 0).
 checkpoints: venv
 	$(PY) -m core.rebuild
+
+## Recompute what the views show from the shipped models into checkpoints/records/ (commit them with the models).
+records: venv
+	$(PY) -m core.records
 
 ## Retrain the digit classifier (checkpoints/classifier.*; CPU, seed 0, about 2-3 minutes).
 classifier: venv

@@ -36,6 +36,8 @@ HEADINGS = {
     "pages/recognisability.py": "Recognisability",
     "pages/model_lab.py": "Model lab",
     "pages/latent_explorer.py": "Latent explorer",
+    "pages/class_room.py": "Class room",
+    "pages/class_join.py": "Join the class",
 }
 #: Every page of the sidebar: (url path, sidebar link, page heading).
 VIEWS = [(p.url_path, p.title, HEADINGS[p.script]) for p in PAGES]

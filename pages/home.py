@@ -9,14 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from core.data.mnist import load_split
-from core.explore.showcase import showcase
+from core.explore.showcase import FIRST_DIGIT, showcase
 from core.levels import N_PIXELS, STUDY_LEVELS_PCT, compression_pct, latent_bytes, latent_dim_for
 from ui.images import image_row
 from ui.navigation import GROUP_TITLES, pages_in
 from ui.state import set_url, url_int
-
-#: The digit a first visit shows (a clear 7 from the test set); "Another digit" draws a new one.
-FIRST_DIGIT = 0
 
 st.title("Autoencoder Compression Lab")
 st.markdown(

@@ -5,15 +5,17 @@ import streamlit as st
 
 from core.data.mnist import load_split
 from core.ratedistortion.codecs import FRAMINGS, HEADERS_SHARED, LATENT_STORAGE, PER_FILE
-from core.ratedistortion.records import closest_points, framing, where_it_wins
+from core.ratedistortion.records import (
+    BUDGETS,
+    DEFAULT_BUDGET,
+    closest_points,
+    framing,
+    side_by_side_indices,
+    where_it_wins,
+)
 from figures.ratedistortion import images_side_by_side, rate_distortion_chart
 from ui.measures import point_images, rd_records
 from ui.widgets import page_guard, png_download
-
-#: Byte budgets offered (bytes per image): powers of two up to float32 codes of d=392.
-BUDGETS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1568]
-#: One test digit of each class (the first of each), shown side by side at the chosen budget.
-N_PER_ROW = 10
 
 st.title("Rate–distortion")
 st.caption(
@@ -29,7 +31,7 @@ dims = page_guard()
 c1, c2 = st.columns([1, 2])
 y_axis = c1.radio("error axis", ["MSE", "PSNR"], horizontal=True, key="rd_y")
 budget = c2.select_slider(
-    "byte budget per image", options=BUDGETS, value=32, key="rd_budget", format_func=lambda b: f"{b:,} B"
+    "byte budget per image", options=BUDGETS, value=DEFAULT_BUDGET, key="rd_budget", format_func=lambda b: f"{b:,} B"
 )
 shown = st.pills(
     "show", FRAMINGS, selection_mode="multi", default=list(FRAMINGS), key="rd_framings", format_func=str.capitalize
@@ -60,8 +62,7 @@ st.caption(
 )
 
 st.subheader(f"The same digits at about {budget:,} bytes per image")
-labels = load_split("test").labels
-indices = [int((labels == d).argmax()) for d in range(N_PER_ROW)]
+indices = side_by_side_indices()
 points = closest_points([r for r in visible if r["mse"] > 0], budget)
 rows = [
     (

@@ -17,6 +17,9 @@ from core.evaluation.metrics import per_image_mse
 from core.levels import N_PIXELS, STUDY_LATENT_DIMS, latent_bytes
 from core.storage.cache import cached_arrays
 
+#: The digit a first visit shows (a clear 7 from the test set); "Another digit" draws a new one.
+FIRST_DIGIT = 0
+
 
 @dataclass(frozen=True)
 class LevelView:

@@ -47,7 +47,6 @@ from core.evaluation.metrics import per_image_mse
 from core.models.inference import ae_decode, ae_encode
 from core.models.pca import pca_basis
 from core.models.torch_thread import torch_threads
-from core.paths import cache_dir
 from core.ratedistortion.codecs import (
     AS_NUMBERS,
     HEADERS_SHARED,
@@ -70,7 +69,6 @@ from core.ratedistortion.tasks import (
     image_tasks,
     slowest_first,
 )
-from core.storage.atomic import atomic_write_text, locked
 from core.storage.cache import cached_arrays
 
 #: Bumped whenever the way records are computed changes, so old cache entries are ignored.
@@ -205,24 +203,14 @@ def _cache_key(dims: list[int], n_images: int | None) -> str:
 
 
 def rd_records(latent_dims: list[int] | None = None, n_images: int | None = None) -> list[dict]:
-    """Every record, the codec's first: read from the disk caches (atomic JSON under a lock), else computed once."""
+    """Every record, the codec's first: read from the disk cache (or the shipped records), else computed once."""
     dims = available_latent_dims() if latent_dims is None else list(latent_dims)
-    path = cache_dir() / "ratedistortion" / f"records_{_cache_key(dims, n_images)}.json"
-
-    def read() -> list[dict] | None:
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
-
-    hit = read()
-    if hit is None:
-        with locked(path):
-            hit = read()  # another process may have written it while we waited
-            if hit is None:
-                hit = compute_records(dims, n_images)
-                atomic_write_text(path, json.dumps(hit) + "\n")
-    return codec_points(n_images) + hit
+    arrays = cached_arrays(
+        "ratedistortion",
+        f"records_{_cache_key(dims, n_images)}",
+        lambda: {"json": np.array(json.dumps(compute_records(dims, n_images)))},
+    )
+    return codec_points(n_images) + json.loads(str(arrays["json"]))
 
 
 def framing(record: dict) -> str:
@@ -355,14 +343,51 @@ def where_it_wins(records: list[dict], family: str | None = None, max_mse: float
 # --- one operating point on a few images (the page's side-by-side view) ----------------------------
 
 
+#: The page's byte budgets (bytes per image): powers of two up to float32 codes of d=392; and the one it opens on.
+BUDGETS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1568]
+DEFAULT_BUDGET = 32
+
+
+def side_by_side_indices(n: int = 10) -> list[int]:
+    """The digits the page shows at a budget: the first test digit of each class."""
+    labels = load_split("test").labels
+    return [int((labels == d).argmax()) for d in range(n)]
+
+
+def _point_key(record: dict, indices: list[int]) -> str | None:
+    """The disk cache's key for a point's images when they cost a whole set's work (latent codes of all digits,
+    or the whole mosaic); None for points that encode just the digits asked for."""
+    params = record["params"]
+    if "storage" in params:
+        inputs = _source(record["family"], params["latent_dim"])
+    elif record["family"] != CODEC_FAMILY and framing(record) == HEADERS_SHARED:
+        import imagecodecs
+        import PIL
+
+        inputs = [data_digest(), PIL.__version__, imagecodecs.__version__, imagecodecs.jpegxl_version()]
+    else:
+        return None
+    spec = [RD_VERSION, record["method"], record["setting"], params, record["n_images"], inputs, indices]
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+
+
 def reconstruct_point(record: dict, indices: list[int]) -> np.ndarray:
     """What a reader gets back for test digits `indices` at this operating point, float32 (k, 28, 28).
 
     Latent methods store the whole set's codes (8-bit offsets and steps depend on the set)
-    and decode just the rows asked for; a shared file is the whole set's, decoded and cut;
-    per-file codecs and the codec (which codes each digit on its own) encode just those digits.
+    and decode just the rows asked for; a shared file is the whole set's, decoded and cut; both
+    are kept in the disk cache. Per-file codecs and the codec (which codes each digit on its own)
+    encode just those digits.
     """
-    params, idx = record["params"], list(indices)
+    idx = [int(i) for i in indices]
+    key = _point_key(record, idx)
+    if key is None:
+        return _reconstruct_point(record, idx)
+    return cached_arrays("rd_points", key, lambda: {"images": _reconstruct_point(record, idx)})["images"]
+
+
+def _reconstruct_point(record: dict, idx: list[int]) -> np.ndarray:
+    params = record["params"]
     test = load_split("test")
     if record["family"] == CODEC_FAMILY:
         from core.codec import compress, decompress

@@ -1,0 +1,121 @@
+"""What the views compute from the shipped models at their default settings, as a list of named jobs.
+
+Each job calls the same `core` function a page calls, so the disk cache entries it fills are exactly
+the ones the page reads. `make records` runs them all and ships the entries they read
+(`core.storage.records`); the suite runs them with computing forbidden, so a shipped model without its
+records fails a test instead of bringing the wait back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Cache namespaces that are inputs to other results, not results a view shows: big, and cheap to recompute
+#: next to what they feed. Latent codes are kept for the narrow codes only (`SHIPPED_CODE_DIMS`).
+NOT_SHIPPED = ("rd_codes",)
+SHIPPED_CODE_DIMS = (2, 4, 8)
+#: The embedding maps shipped: both default methods at every study level (the page's default sample).
+SHIPPED_MAP_METHODS = ("t-SNE", "PCA")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], object]
+
+
+def _curve() -> None:
+    from core.evaluation.knee import curve_records
+
+    curve_records()
+
+
+def _recognition() -> None:
+    from core.evaluation.recognition import recognition_records
+
+    recognition_records(_dims())
+
+
+def _maps() -> None:
+    from core.explore.embedding import DEFAULT_PER_SOURCE, embed
+    from core.levels import STUDY_LATENT_DIMS
+
+    for d in STUDY_LATENT_DIMS:
+        for method in SHIPPED_MAP_METHODS:
+            embed(d, method, DEFAULT_PER_SOURCE, 0)
+
+
+def _two_sample() -> None:
+    from core.evaluation.divergence import two_sample
+    from core.levels import STUDY_LATENT_DIMS
+
+    for d in STUDY_LATENT_DIMS:
+        two_sample(d)
+
+
+def _codes() -> None:
+    from core.explore.latent import codes_of_test_digits
+
+    for d in SHIPPED_CODE_DIMS:
+        if d in _dims():
+            codes_of_test_digits(d)
+
+
+def _showcase() -> None:
+    from core.explore.showcase import FIRST_DIGIT, showcase
+
+    showcase(FIRST_DIGIT)
+
+
+def _rate_distortion() -> None:
+    from core.ratedistortion.records import BUDGETS, closest_points, rd_records, reconstruct_point, side_by_side_indices
+
+    records = [r for r in rd_records(_dims()) if r["mse"] > 0]
+    for budget in BUDGETS:  # the page's side-by-side digits at every budget, all framings shown (its default)
+        for point in closest_points(records, budget):
+            reconstruct_point(point, side_by_side_indices())
+
+
+def _claims() -> None:
+    from core.claims.catalogue import CLAIMS, shown_divergence, shown_record
+    from core.levels import STUDY_LATENT_DIMS
+
+    for key in CLAIMS:
+        shown_record(key)
+    shown_divergence(sorted(STUDY_LATENT_DIMS))
+
+
+def _lesson() -> None:
+    from teaching.steps import PRESENTER_SEED, STEP_KEYS, lesson_step
+
+    for key in STEP_KEYS:
+        lesson_step(key, PRESENTER_SEED)
+
+
+def _dims() -> list[int]:
+    from core.checkpoints.loaded import available_latent_dims
+
+    return available_latent_dims()
+
+
+JOBS = (
+    Job("error curve and per-digit errors", _curve),
+    Job("the classifier's readings", _recognition),
+    Job("embedding maps", _maps),
+    Job("two-sample tests", _two_sample),
+    Job("latent codes of the narrow models", _codes),
+    Job("the home page's digit", _showcase),
+    Job("rate–distortion records", _rate_distortion),
+    Job("the study's claims", _claims),
+    Job("the lesson's steps", _lesson),
+)
+
+
+def shipped(namespace: str, key: str) -> bool:
+    """Whether an entry a job read belongs in the shipped records."""
+    if namespace in NOT_SHIPPED:
+        return False
+    if namespace == "codes":
+        return any(key.startswith(f"ae_d{d:03d}_") for d in SHIPPED_CODE_DIMS)
+    return True
