@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.codec import CodecFileError
+from core.codec import CodecFileError, to_text
+from core.codec.fileformat import SMALL_SET
 from core.data.mnist import load_split
 from core.data.samples import N_TEST
 from core.data.user_digit import InvalidImageError
@@ -15,9 +16,13 @@ from ui.codec import (
     compressed_test_digits,
     compressed_uploads,
     decoded_file,
+    decoded_text,
     default_quality,
     prepared_upload,
     quality_picker,
+    show_decoded_code,
+    show_digit_from_link,
+    show_digit_link,
     usable_qualities,
 )
 from ui.images import image_row
@@ -38,6 +43,7 @@ st.caption(
     "decodes to, and download it. A file made here (or by `python -m core.codec compress`) decodes below."
 )
 page_guard()
+show_digit_from_link()
 found = usable_qualities()
 by_number = {q.number: q for q in found}
 
@@ -71,6 +77,8 @@ def show_file(result, file_name: str) -> None:
         icon=":material/download:",
         key="compress_download",
     )
+    if n <= SMALL_SET:  # a few digits: the file is short enough to paste, or to open as a link
+        show_digit_link(to_text(result.data), "This digit" if n == 1 else "This file")
     show_header(result.header)
 
 
@@ -86,7 +94,8 @@ def show_header(header) -> None:
                     "digits": header.n_images,
                     "shape": " × ".join(str(s) for s in header.shape),
                     "quality": header.quality,
-                    "header bytes": header.header_bytes,
+                    "header bytes": header.header_bytes - header.names_bytes,
+                    "names bytes": header.names_bytes,
                 }
             ]
         ),
@@ -188,7 +197,17 @@ else:
             size_px=96,
         )
 
-st.subheader("Decode a file")
+st.subheader("Decode a file or a digit's code")
+pasted = st.text_input(
+    "a digit's code (the text *Your digit* and this page show; `python -m core.codec encode-text` prints it)",
+    max_chars=4096,
+    key="decode_text",
+)
+if pasted.strip():
+    try:
+        show_decoded_code(decoded_text(pasted.strip()), pasted.strip(), "The digit from the code")
+    except CodecFileError as exc:
+        st.error(f"**That code**: {exc}")
 upload = st.file_uploader(
     f"A {FILE_SUFFIX} file made here or by `python -m core.codec compress`", type=None, key="decode_upload"
 )

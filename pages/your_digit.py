@@ -163,7 +163,7 @@ st.plotly_chart(
     config=png_download(f"your_digit_code_{model if isinstance(model, str) else f'd{latent_dim}'}"),
 )
 
-st.subheader("Its code as a file holds it: bits, at each quality of the codec")
+st.subheader("Its code as a file holds it: bits and text, at each quality of the codec")
 show_digit_codes(steps.centred)
 
 

@@ -102,7 +102,8 @@ def test_a_file_uploaded_back_shows_its_header_and_its_digits():
     assert names == [c for c in image_captions(at) if c.startswith("t0000")]
     shown = at.dataframe[-1].value.iloc[0]
     header = read_header(data)
-    assert (shown["model"], shown["digits"], shown["header bytes"]) == (header.model, 4, header.header_bytes)
+    assert (shown["model"], shown["digits"]) == (header.model, 4)
+    assert shown["header bytes"] + shown["names bytes"] == header.header_bytes and shown["names bytes"] > 0
 
 
 def test_an_uploaded_drawing_is_compressed_and_a_bad_upload_refused_as_on_your_digit():
@@ -123,3 +124,44 @@ def test_hex_is_grouped_for_reading_and_loses_nothing():
     code = bytes(range(7))
     assert grouped_hex(code) == "0001 0203 0405 06"
     assert bytes.fromhex(grouped_hex(code).replace(" ", "")) == code
+
+
+def test_a_code_link_opens_its_digit_decoded_with_nothing_stored_on_the_server():
+    from core.codec import digit_text
+
+    number = qualities()[0].number
+    text = digit_text(load_split("test").images[9], number)
+    at = start(code=text)
+    assert not at.exception and not at.warning
+    assert any("The digit from the link" in h.value for h in at.subheader)
+    assert "#1" in image_captions(at)
+    assert any(f"Decoded from `{text}`" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("bad", ["hello world", "oAAAAAAAAAAA", "abcde"])
+def test_a_bad_code_in_the_link_is_ignored_with_the_codecs_message(bad):
+    at = start(code=bad)
+    assert not at.exception
+    assert any("Ignored `code=" in w.value for w in at.warning)
+    assert not any("The digit from the link" in h.value for h in at.subheader)
+
+
+def test_a_pasted_code_decodes_and_a_bad_one_is_refused_with_a_message():
+    from core.codec import digit_text
+
+    text = digit_text(load_split("test").images[3], qualities()[0].number)
+    at = start(n=1)
+    at.text_input(key="decode_text").set_value(text).run()
+    assert not at.exception and any("The digit from the code" in h.value for h in at.subheader)
+    at.text_input(key="decode_text").set_value(text[:-3]).run()
+    assert not at.exception and any("**That code**" in e.value for e in at.error)
+
+
+def test_one_digit_compressed_shows_its_file_as_text_that_decodes_to_it():
+    from core.codec import decode_text, from_text
+
+    at = start(n=1, order="first", q=qualities()[0].number)
+    (line,) = [m.value for m in at.markdown if "as text" in m.value]
+    text = line.split("`")[1]
+    assert decode_text(text).header.n_images == 1
+    assert metrics(at)["file size"] == f"{len(from_text(text)):,} B"

@@ -117,21 +117,28 @@ def test_a_dusty_blank_page_is_refused_as_holding_no_digit():
     assert not image_captions(at)  # nothing reconstructed
 
 
-def test_the_digits_code_is_shown_as_bits_at_every_quality():
-    from core.codec import digit_code, qualities
+def test_the_digits_code_is_shown_as_bits_and_text_at_every_quality_with_a_link():
+    from core.codec import compress, decode_text, qualities, to_text
+    from core.codec.fileformat import parse_file
     from core.data.user_digit import prepare_digit
-    from ui.codec import grouped_hex
+    from ui.codec import default_quality, grouped_hex
 
     at = start()
     at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()
     assert not at.exception, [e.message for e in at.exception]
-    (block,) = [c.value for c in at.code]
+    block, link = [c.value for c in at.code]
     lines = block.splitlines()
     found = qualities()
-    assert len(lines) == 2 * len(found) >= 2  # per quality: what it costs, then the code itself
+    assert len(lines) == 3 * len(found) >= 3  # per quality: what it costs, the code in hex, the file as text
     digit = prepare_digit(digit_png("3"))
-    for q, line, hex_line in zip(found, lines[0::2], lines[1::2], strict=True):
-        code = digit_code(digit, q.number)
+    for q, line, hex_line, text_line in zip(found, lines[0::3], lines[1::3], lines[2::3], strict=True):
+        data = compress(digit[None], q.number)
+        code = parse_file(data).stream
         assert line.startswith(q.label)
-        assert f"{len(code)} B = {8 * len(code)} bits" in " ".join(line.split())
+        assert f"{len(code)} B = {8 * len(code)} bits, in a file of {len(data)} B" in " ".join(line.split())
         assert hex_line.strip() == grouped_hex(code)
+        assert text_line.strip() == f"as text: {to_text(data)}"
+    target = to_text(compress(digit[None], default_quality(found).number))
+    assert link.endswith(f"/compress?code={target}")
+    assert any(target in m.value and "open it as a link" in m.value for m in at.markdown)
+    assert np.allclose(decode_text(target).images[0], decode_text(link.rsplit("=", 1)[1]).images[0])

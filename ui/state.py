@@ -9,10 +9,12 @@ through session state, so Streamlit never sees two sources for one widget.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 
+T = TypeVar("T")
 MAX_PARAM_LENGTH = 200  # longer values are refused before parsing: nothing unbounded reaches core
 
 
@@ -72,6 +74,18 @@ def url_levels(param: str, options: Sequence[int | str], default: Sequence[int])
     if bad:
         _ignored(param, ",".join(str(b) for b in bad), "no trained level of that size")
     return list(dict.fromkeys(chosen)) if chosen or not bad else list(default)
+
+
+def url_parsed(param: str, parse: Callable[[str], T], refused: type[Exception]) -> T | None:
+    """`parse` of the URL's value (None when absent); a value `parse` refuses is ignored with its message."""
+    raw = _raw(param)
+    if raw is None:
+        return None
+    try:
+        return parse(raw)
+    except refused as exc:
+        _ignored(param, raw if len(raw) <= 40 else raw[:40] + "…", str(exc).rstrip("."))
+        return None
 
 
 def url_flag(param: str) -> bool:
