@@ -49,7 +49,8 @@ if student is None:
     st.session_state.class_student = (code, student)
     set_url(room=code, me=student)
 
-st.caption(f"Room **{code}** · {room.students} students · {room.digits} digits sent so far")
+students = f"{room.students} student" + ("" if room.students == 1 else "s")
+st.caption(f"Room **{code}** · {students} · {room.digits} digits sent so far")
 if not room.open:
     st.warning("The teacher has closed this room: it takes no more digits.")
 

@@ -52,9 +52,10 @@ def join_link(code: str) -> str:
     return f"{here.scheme}://{here.netloc}/{JOIN_PATH}?room={code}"
 
 
-def qr_svg(link: str, scale: int = 8) -> str:
-    """The join link as a QR code (segno, pure Python; no network), inline SVG."""
-    return segno.make(link, error="m").svg_inline(scale=scale, border=2, dark="#000", light="#fff")
+def qr_image(link: str, scale: int = 8) -> str:
+    """The join link as a QR code (segno, pure Python; no network): an <img> with the PNG inline."""
+    uri = segno.make(link, error="m").png_data_uri(scale=scale, border=2)
+    return f'<img data-testid="join-qr" src="{uri}" alt="QR code of {escape(link)}" style="image-rendering:pixelated">'
 
 
 def show_join_card(code: str, big: bool) -> None:
@@ -64,7 +65,7 @@ def show_join_card(code: str, big: bool) -> None:
     spaced = f"{code[:3]} {code[3:]}"
     st.html(
         f'<div style="display:flex;gap:2.5rem;align-items:center;flex-wrap:wrap">'
-        f'<div style="flex:0 0 auto">{qr_svg(link, scale=10 if big else 6)}</div>'
+        f'<div style="flex:0 0 auto">{qr_image(link, scale=10 if big else 6)}</div>'
         f'<div><div style="font-size:1.2rem;color:#555">Join on your phone: scan, or open the link and type</div>'
         f'<div data-testid="room-code" style="font-size:{size};font-weight:800;letter-spacing:0.12em;'
         f'font-family:monospace;line-height:1.1">{escape(spaced)}</div>'
