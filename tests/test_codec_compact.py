@@ -368,3 +368,17 @@ def test_cli_no_names_and_info_giving_the_names_bytes_apart(tmp_path, capsys):
     assert codec_cli(["decompress", str(named), "-o", str(tmp_path / "b")]) == 0
     assert sorted(p.name for p in (tmp_path / "b").iterdir())[:2] == ["t00000.png", "t00001.png"]
     assert parse_file(unnamed.read_bytes()).names_block is None
+
+
+def test_the_codecs_per_file_record_is_the_mean_of_real_one_digit_files_decoded_each_alone():
+    from core.codec.records import PER_FILE_METHOD, quality_records
+
+    images = TEST[:40]
+    shared, alone = quality_records(images, 1)
+    files = [compress(images[i : i + 1], 1) for i in range(len(images))]
+    assert alone["method"] == PER_FILE_METHOD and alone["params"]["framing"] == "per file"
+    assert alone["bytes_per_image"] == pytest.approx(np.mean([len(f) for f in files]))
+    decoded = np.concatenate([decompress(f).images for f in files])
+    mse = np.mean((decoded.astype(np.float64) - images / 255.0) ** 2)
+    assert alone["mse"] == pytest.approx(mse, rel=1e-4) and shared["mse"] == pytest.approx(mse, rel=1e-4)
+    assert shared["bytes_per_image"] < alone["bytes_per_image"]

@@ -60,14 +60,14 @@ def held_record(framing: str, codec: str, setting: Setting) -> dict:
     return image_codec_record(_held, framing, codec, setting)
 
 
-def held_codec_record(number: int) -> dict:
-    """The auto-encoder codec's record at quality `number` over the digits this worker holds (run in a worker
+def held_codec_records(number: int) -> list[dict]:
+    """The auto-encoder codec's records at quality `number` over the digits this worker holds (run in a worker
     process, on one torch thread: the workers share the cores). Torch is imported here, by the workers that take
     such a task only."""
-    from core.codec.records import quality_record
+    from core.codec.records import quality_records
     from core.models.torch_thread import torch_threads
 
     if _held is None:
         raise RuntimeError("hold_images must run first, as the worker's initializer")
     with torch_threads(1):
-        return quality_record(_held, number)
+        return quality_records(_held, number)
