@@ -19,6 +19,7 @@ from core.explore.embedding import (
     is_embedding_cached,
 )
 from figures.study import embedding_scatter, level_label
+from ui.progress import TimedProgress
 from ui.state import set_url, url_choice, url_int, url_levels
 from ui.widgets import level_picker, page_guard, png_download, reconstructions, show_model_card
 
@@ -65,9 +66,9 @@ def cached_embedding(latent_dim: int, weights_sha256: str, method: str, n: int, 
 
 
 if not is_embedding_cached(latent_dim, method, n, SEED):
-    bar = st.progress(0.0, text=f"Computing the {method} map of {2 * n:,} points (once; cached on disk after)…")
-    embed(latent_dim, method, n, SEED, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
-    bar.empty()
+    bar = TimedProgress(f"Computing the {method} map of {2 * n:,} points (once; cached on disk after)")
+    embed(latent_dim, method, n, SEED, progress=bar)
+    bar.done()
 emb = cached_embedding(latent_dim, read_meta(latent_dim)["weights_sha256"], method, n, SEED)
 
 left, right = st.columns([3, 1])

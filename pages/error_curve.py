@@ -4,9 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from core.checkpoints.card import network_of, network_text, trained_on_an_earlier_network
-from core.evaluation.knee import knee_of_records
+from core.evaluation.evaluate import evaluate, evaluation_is_cached
+from core.evaluation.knee import curve_is_cached, curve_records, knee_of_records
 from core.models.autoencoder import NARROW_CODE_MAX, ModelConfig
 from figures.study import level_label
+from ui.progress import TimedProgress
 from ui.widgets import cached_curve_records, evaluation, page_guard, picked_models, png_download, usable_lab_models
 
 st.title("Reconstruction error against compression")
@@ -21,15 +23,25 @@ x_axis = c2.radio(
     help="Compression % squeezes the small codes together near 100 %; latent dims on a log scale spreads them out.",
 )
 
-with st.spinner("Evaluating every checkpoint on the 10,000 test digits (once; cached after)…"):
-    rows = cached_curve_records(tuple(dims))
+if not curve_is_cached(dims):  # a retrained model: its errors aren't shipped, so compute them here, with a bar
+    bar = TimedProgress("Evaluating the checkpoints on the 10,000 test digits (once; cached after)")
+    curve_records(dims, progress=bar)
+    bar.done()
+rows = cached_curve_records(tuple(dims))
 knee = knee_of_records(rows)
 lab = usable_lab_models()
 if lab:
     # lab models are their own markers: the curve, the knee and the figures below are the shipped models'
     lab = st.multiselect("lab models on the chart", lab, default=lab, format_func=level_label, key="curve_lab")
-    with st.spinner("Evaluating the lab models on the 10,000 test digits (once each)…"):
-        lab_rows = [{**evaluation("ae", name).record(), "label": level_label(name)} for name in picked_models(lab)]
+    picked = picked_models(lab)
+    todo = [name for name in picked if not evaluation_is_cached("ae", name)]
+    if todo:
+        bar = TimedProgress(f"Evaluating {len(todo)} lab model{'s' if len(todo) > 1 else ''} on the 10,000 test digits")
+        for i, name in enumerate(todo):
+            bar(i / len(todo), level_label(name))
+            evaluate("ae", name)
+        bar.done()
+    lab_rows = [{**evaluation("ae", name).record(), "label": level_label(name)} for name in picked]
 else:
     lab_rows = []
 

@@ -1,19 +1,24 @@
 """Warm the server in the background, so the first visit to a view doesn't wait for torch.
 
 The home page stays free of torch so it paints at once; meanwhile one thread per server
-process imports torch and loads every checkpoint. Evaluations are not started here: on a
-fresh clone they are minutes of CPU that a visitor may never ask for. A person reading
-the home page for a few seconds then finds the views warm.
+process imports torch, loads every checkpoint and imports the libraries the views reach for
+(each a second of imports the first page to need it would wait for). What the views compute
+from the shipped models ships with them (`core.storage.records`), so nothing is evaluated here.
+A person reading the home page for a few seconds then finds the views warm.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
 import streamlit as st
 
 START_DELAY_S = 5.0  # let the first page paint and settle before the warm-up competes for the GIL and the cores
+#: Imported after the models, in this order: the error curve's knee finder, the maps' and the classifier
+#: two-sample test's scikit-learn, the placer's t-SNE, the intervals' statistics.
+VIEW_LIBRARIES = ("kneed", "sklearn.neighbors", "sklearn.decomposition", "openTSNE", "scipy.stats")
 
 
 def _warm() -> None:
@@ -29,6 +34,11 @@ def _warm() -> None:
         try:
             load_model(d)
         except Exception:  # a broken checkpoint is reported by the page that needs it; warm the rest
+            continue
+    for name in VIEW_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the page that needs it says so
             continue
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from core.claims.record import RECORD_VERSION, ClaimRecord
 from core.paths import checkpoint_dir
-from core.storage.cache import cached_arrays
+from core.storage.cache import cached_arrays, is_cached
 
 #: The study's five advantages, then its figure claims.
 ADVANTAGES = ("adaptability", "feature_learning", "degradation", "nonlinear", "scalability")
@@ -72,6 +72,11 @@ def shown_record(key: str) -> ClaimRecord:
         "claims", f"shown_{key}_{fingerprint()}", lambda: {"record": np.array(json.dumps(claim_record(key).to_dict()))}
     )
     return ClaimRecord.from_dict(json.loads(str(arrays["record"])))
+
+
+def shown_record_is_cached(key: str) -> bool:
+    """Whether `shown_record(key)` would read its record (disk cache or shipped records) rather than test the claim."""
+    return is_cached("claims", f"shown_{key}_{fingerprint()}")
 
 
 def shown_divergence(latent_dims: list[int]) -> list[dict]:

@@ -22,7 +22,7 @@ from core.evaluation.metrics import ink_normalised_error, per_digit, per_image_m
 from core.levels import compression_pct, latent_bytes
 from core.models.inference import ae_reconstruct
 from core.models.pca import pca_basis
-from core.storage.cache import cached_arrays
+from core.storage.cache import cached_arrays, is_cached
 
 METHODS = ("ae", "pca")
 
@@ -77,6 +77,11 @@ class Evaluation:
     def per_digit(self, value: str = "mse"):
         values = self.image_mse if value == "mse" else self.ink_error
         return per_digit(values, self.labels)
+
+
+def evaluation_is_cached(method: str, latent_dim: ModelRef) -> bool:
+    """Whether `evaluate` would read its per-image errors rather than compute them."""
+    return is_cached("eval", source_key(method, latent_dim))
 
 
 def evaluate(method: str, latent_dim: ModelRef) -> Evaluation:

@@ -13,21 +13,31 @@ from __future__ import annotations
 import numpy as np
 
 from core.checkpoints.loaded import available_latent_dims
-from core.evaluation.evaluate import evaluate
+from core.evaluation.evaluate import evaluate, evaluation_is_cached
 from core.levels import compression_pct, latent_bytes
+from core.progress import ProgressCallback
 
 
-def curve_records(latent_dims: list[int] | None = None) -> list[dict]:
+def curve_records(latent_dims: list[int] | None = None, progress: ProgressCallback | None = None) -> list[dict]:
     """One row per (method, latent size): AE from its checkpoint, PCA of the same size."""
     dims = available_latent_dims() if latent_dims is None else latent_dims
     rows = []
     for d in dims:
         for method in ("ae", "pca"):
+            if progress is not None:
+                progress(len(rows) / (2 * len(dims)), f"{method.upper()} at d = {d}")
             rec = evaluate(method, d).record()
             rec["bytes_float16"] = latent_bytes(d, "float16")
             rec["bytes_uint8"] = latent_bytes(d, "uint8")
             rows.append(rec)
+    if progress is not None:
+        progress(1.0, "done")
     return rows
+
+
+def curve_is_cached(latent_dims: list[int]) -> bool:
+    """Whether every row of the curve can be read without evaluating (disk cache or shipped records)."""
+    return all(evaluation_is_cached(m, d) for d in latent_dims for m in ("ae", "pca"))
 
 
 def find_knee(compression: np.ndarray, mse: np.ndarray) -> float | None:

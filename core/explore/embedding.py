@@ -19,7 +19,6 @@ and per digit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,6 +29,7 @@ from core.checkpoints.loaded import load_model_and_meta
 from core.data.mnist import load_split
 from core.evaluation.metrics import bootstrap_indices, percentile_interval
 from core.models.inference import ae_reconstruct
+from core.progress import ProgressCallback
 from core.storage.cache import cached_arrays, is_cached
 
 MAP_METHODS = ("t-SNE", "UMAP", "PCA")
@@ -42,7 +42,6 @@ OVERLAP_BOOTSTRAP = 1000
 PLACE_ITERATIONS = 100
 CACHE_VERSION = 3  # bump whenever an embedding method changes, so no stale map is served
 
-ProgressCallback = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,7 @@ class Embedding:
     source: np.ndarray  # (2n,) 0 = original, 1 = reconstruction
     labels: np.ndarray  # (2n,) digit
     test_index: np.ndarray  # (2n,) index into the test set
+    key: str | None = None  # the disk cache's key of the map, so its overlap figures are kept beside it
 
     @cached_property
     def overlap_per_point(self) -> np.ndarray:
@@ -81,8 +81,15 @@ class Embedding:
 
     @cached_property
     def mixing(self) -> OverlapResult:
-        """The partner-free overlap with its bootstrap intervals, overall and per digit (computed once)."""
-        return overlap(self.xy, self.source, self.labels, self.partner)
+        """The partner-free overlap with its bootstrap intervals, overall and per digit (computed once; for a
+        cached map, kept in the disk cache beside it, since its bootstrap takes seconds)."""
+        if self.key is None:
+            return overlap(self.xy, self.source, self.labels, self.partner)
+        key = f"{self.key}_k{OVERLAP_K}_b{OVERLAP_BOOTSTRAP}"
+        arrays = cached_arrays(
+            "embedding_overlap", key, lambda: overlap(self.xy, self.source, self.labels, self.partner).to_arrays()
+        )
+        return OverlapResult.from_arrays(arrays)
 
 
 def sample_indices(n_per_source: int, seed: int) -> np.ndarray:
@@ -117,6 +124,23 @@ class OverlapResult:
     per_point: np.ndarray
     replicates: np.ndarray
     k: int
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        digits = sorted(self.per_digit)
+        return {
+            "overall": np.asarray(self.overall, np.float64),
+            "digits": np.asarray(digits, np.int64),
+            "per_digit": np.asarray([self.per_digit[d] for d in digits], np.float64).reshape(len(digits), 3),
+            "per_point": np.asarray(self.per_point),
+            "replicates": np.asarray(self.replicates),
+            "k": np.asarray(self.k),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> OverlapResult:
+        per_digit = {int(d): tuple(float(v) for v in row) for d, row in zip(a["digits"], a["per_digit"], strict=True)}
+        overall = tuple(float(v) for v in a["overall"])
+        return cls(overall, per_digit, a["per_point"], a["replicates"], int(a["k"]))
 
     def difference(self, a: int, b: int) -> Interval:
         """Digit a's overlap minus digit b's, with its bootstrap interval."""
@@ -290,7 +314,8 @@ def embed(
         points = np.concatenate([originals, recon]).reshape(2 * len(indices), -1)
         return {"xy": _EMBEDDERS[method](points, seed, progress).astype(np.float32)}
 
-    xy = cached_arrays("embedding", embedding_key(latent_dim, method, n_per_source, seed), compute)["xy"]
+    key = embedding_key(latent_dim, method, n_per_source, seed)
+    xy = cached_arrays("embedding", key, compute)["xy"]
     progress(1.0, "done")
     labels = np.asarray(test.labels)[indices]
     return Embedding(
@@ -298,6 +323,7 @@ def embed(
         source=np.repeat([0, 1], len(indices)),
         labels=np.concatenate([labels, labels]),
         test_index=np.concatenate([indices, indices]),
+        key=key,
     )
 
 

@@ -60,6 +60,8 @@ def missing_records() -> list[str]:
                     job.run()
             except MissingRecord as exc:
                 problems.append(f"{job.name}: {exc}")
+            except Exception as exc:  # a broken model or data file: say which job it stopped, then check the rest
+                problems.append(f"{job.name}: {type(exc).__name__}: {exc}")
     return problems
 
 
@@ -97,7 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("run `make records` to bring them up to date", file=sys.stderr)
         return 1 if problems else 0
-    total = build(args.recompute)
+    from core.checkpoints.files import CheckpointError
+    from core.data.mnist import DataError
+
+    try:
+        total = build(args.recompute)
+    except (CheckpointError, DataError) as exc:
+        print(f"python -m core.records: {exc}", file=sys.stderr)
+        return 1
     print(f"records written to {records_dir()}: {total / 1e6:.2f} MB")
     return 0
 
