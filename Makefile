@@ -31,15 +31,30 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+## haproxy for class mode's N processes (Debian's package), installed like chromium above.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; fi; }
+
+## Class mode for a whole class: N Streamlit processes (one per core) behind haproxy, sharing the rooms' database.
+PROCESSES ?= 2
+class: venv haproxy
+	$(PY) -m ui.balancer --processes $(PROCESSES) --port $(PORT)
+
+## Class mode's load test alone (30 and 100 students, 1 and N processes, 2 minutes each; only 127.0.0.1).
+class-load: dev-venv haproxy
+	$(PY) -m bench.run --only classroom
+
 lint: dev-venv
 	.venv/bin/ruff check .
 
 ## Run the whole test suite (installs test dependencies and Chromium first).
-test: dev-venv browser lint
+test: dev-venv browser haproxy lint
 	$(PY) -m pytest -q
 
 ## Run the benchmarks and write bench/results.md.
-bench: dev-venv browser
+bench: dev-venv browser haproxy
 	$(PY) -m bench.run
 
 ## The load test alone (N = 1, 10, 30 browser sessions, 60 s each; traffic only to 127.0.0.1).

@@ -33,6 +33,10 @@ except ClassroomError as exc:
 
 # Who this student is: their secret, kept in the address bar so a reload (or a server restart) keeps it.
 student = url_secret("me")
+kept = st.session_state.get("class_student")
+if student is None and kept and kept[0] == code:  # the address lost it (edited by hand): this tab still knows
+    student = kept[1]
+    set_url(me=student)
 if student is not None and st.session_state.get("class_student") != (code, student):
     try:
         my_digits(code, student, client=client)  # is it one of this room's students?
@@ -48,6 +52,7 @@ if student is None:
         st.stop()
     st.session_state.class_student = (code, student)
     set_url(room=code, me=student)
+    room = room_view(code, client=client)  # counts this student
 
 students = f"{room.students} student" + ("" if room.students == 1 else "s")
 st.caption(f"Room **{code}** · {students} · {room.digits} digits sent so far")

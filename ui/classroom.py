@@ -23,11 +23,11 @@ MAX_PARAM = 64  # a code or a key is far shorter; anything longer is not read
 
 def client_id() -> str:
     """Who is asking, for slowing down code guessers: the browser's address (behind `make class`'s
-    balancer, the first X-Forwarded-For, which only that balancer sets: AECL_TRUST_PROXY=1)."""
+    balancer, AECL_TRUST_PROXY=1, the last X-Forwarded-For entry: the one haproxy appended, not one a client forged)."""
     if os.environ.get("AECL_TRUST_PROXY") == "1":
         forwarded = st.context.headers.get("X-Forwarded-For", "")
         if isinstance(forwarded, str) and forwarded:
-            return forwarded.split(",")[0].strip()[:64]
+            return forwarded.split(",")[-1].strip()[:64]
     ip = st.context.ip_address
     return ip[:64] if isinstance(ip, str) else "unknown"  # None (or a stand-in) outside a real browser session
 
