@@ -33,6 +33,7 @@ ORDER = [
     "claims",
     "mixing",
     "lab",
+    "classroom",
     "reliability",
 ]
 
@@ -435,6 +436,12 @@ def section_lab() -> str:
     return section()
 
 
+def section_classroom() -> str:
+    from bench.classroom_load import section
+
+    return section()
+
+
 SECTIONS = {
     "training": section_training,
     "inference": section_inference,
@@ -449,6 +456,7 @@ SECTIONS = {
     "claims": section_claims,
     "mixing": section_mixing,
     "lab": section_lab,
+    "classroom": section_classroom,
     "reliability": section_reliability,
 }
 

@@ -188,7 +188,11 @@ def live_room(code: str, token: str, level: int, method: str) -> None:
     st.subheader("Our digits at the study's four levels")
     st.caption("Under each picture, what the classifier reads; ⚠ where it reads another digit than the one meant.")
     shown = list(zip(digits, reports, strict=True))[-GALLERY_MAX:][::-1]
-    cards = "".join(digit_card(d, r) for d, r in shown)
+    kept = st.session_state.setdefault("class_cards", {})  # a digit's card never changes: drawn once
+    for d, r in shown:
+        if d.id not in kept:
+            kept[d.id] = digit_card(d, r)
+    cards = "".join(kept[d.id] for d, _ in shown)
     grid = "display:grid;gap:8px;grid-template-columns:repeat(auto-fill,minmax(250px,1fr))"
     st.html(f'<div data-testid="class-gallery" style="{grid}">{cards}</div>')
     if len(digits) > GALLERY_MAX:

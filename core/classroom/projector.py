@@ -1,8 +1,9 @@
 """What the projector shows of a class's digits, computed from the digits alone (no Streamlit).
 
-Each digit goes through the study's four levels (`reconstruct_everywhere`, as on *Your digit*) and
-the classifier reads the original and each reconstruction. A digit's result never changes, so it is
-kept in memory by its pixels and the models' digests: a refresh only computes the digits that arrived.
+Each digit goes through the study's four levels and the classifier reads the original and each
+reconstruction; its errors are ranked among the test digits' as *Your digit* does (the same
+`LevelResult`, the same "unlike MNIST" rule), but a refresh's new digits go through in one batch.
+A digit's result never changes, so it is kept in memory by its pixels and the models' digests.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ import io
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import torch
 from PIL import Image
 
 from core.checkpoints.classifier import ClassifierError
-from core.checkpoints.loaded import model_meta
+from core.checkpoints.loaded import load_model_and_meta, model_meta
 from core.classroom.rooms import ClassDigit
+from core.evaluation.evaluate import evaluate
 from core.evaluation.metrics import GroupStats, per_digit
-from core.explore.your_digit import LevelResult, reconstruct_everywhere, unlike_mnist
-from core.levels import STUDY_LATENT_DIMS
+from core.explore.your_digit import UNUSUAL_PERCENTILE, LevelResult, unlike_mnist
+from core.levels import IMAGE_SIDE, STUDY_LATENT_DIMS
+from core.models.torch_thread import on_torch_thread
 
 MOST_COMPRESSED = min(STUDY_LATENT_DIMS)  # d=8, the study's 99 %
 _REPORTS: OrderedDict[str, DigitReport] = OrderedDict()
@@ -60,28 +65,70 @@ def _key(pixels: np.ndarray, dims: tuple[int, ...]) -> str:
     return hashlib.sha256(np.asarray(pixels, np.float32).tobytes()).hexdigest() + digests
 
 
-def digit_report(pixels: np.ndarray, dims: tuple[int, ...] = STUDY_LATENT_DIMS) -> DigitReport:
-    """One digit at each level, with the classifier's readings (kept in memory)."""
-    key = _key(pixels, dims)
-    if key in _REPORTS:
-        _REPORTS.move_to_end(key)
-        return _REPORTS[key]
-    levels = tuple(sorted(reconstruct_everywhere(pixels, list(dims)), key=lambda r: -r.latent_dim))
+@lru_cache(maxsize=64)
+def _sorted_test_errors(latent_dim: int, weights_sha256: str) -> np.ndarray:
+    """The test digits' errors at one level, sorted: where a class digit's error ranks among them."""
+    return np.sort(evaluate("ae", latent_dim).image_mse)
+
+
+@on_torch_thread
+@torch.no_grad()
+def _reconstruct_batch(pixels: np.ndarray, latent_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    model, _ = load_model_and_meta(latent_dim)
+    code = model.encoder(torch.from_numpy(pixels.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)))
+    return model.decoder(code).numpy().reshape(-1, IMAGE_SIDE, IMAGE_SIDE), code.numpy().reshape(len(pixels), -1)
+
+
+def _compute_reports(pixels: np.ndarray, dims: tuple[int, ...]) -> list[DigitReport]:
+    """Many digits at once: one forward pass per level and one for the classifier (a refresh's new digits)."""
+    levels: list[list[LevelResult]] = [[] for _ in pixels]
+    for d in sorted(dims, reverse=True):
+        recon, codes = _reconstruct_batch(pixels, d)
+        errors = _sorted_test_errors(d, model_meta(d)["weights_sha256"])
+        threshold = float(np.percentile(errors, UNUSUAL_PERCENTILE))
+        mse = ((recon - pixels) ** 2).reshape(len(pixels), -1).mean(axis=1)
+        for i in range(len(pixels)):
+            share = float(np.searchsorted(errors, mse[i]) / len(errors) * 100)
+            levels[i].append(LevelResult(d, recon[i], codes[i], float(mse[i]), share, threshold))
     try:
         from core.evaluation.recognition import read_digits
 
-        first, *rest = read_digits([pixels, *(r.reconstruction for r in levels)])
-        report = DigitReport(levels, first, tuple(rest))
+        images = [im for i, own in enumerate(pixels) for im in (own, *(r.reconstruction for r in levels[i]))]
+        readings = read_digits(images)
     except ClassifierError:
-        report = DigitReport(levels, None, None)
-    _REPORTS[key] = report
+        return [DigitReport(tuple(lv), None, None) for lv in levels]
+    per = len(dims) + 1
+    return [
+        DigitReport(tuple(lv), readings[i * per], tuple(readings[i * per + 1 : (i + 1) * per]))
+        for i, lv in enumerate(levels)
+    ]
+
+
+def digit_report(pixels: np.ndarray, dims: tuple[int, ...] = STUDY_LATENT_DIMS) -> DigitReport:
+    """One digit at each level, with the classifier's readings (kept in memory)."""
+    return reports_for([pixels], dims)[0]
+
+
+def reports_for(images: list[np.ndarray], dims: tuple[int, ...] = STUDY_LATENT_DIMS) -> list[DigitReport]:
+    """Each digit's report; only those not seen before are computed, together."""
+    keys = [_key(im, dims) for im in images]
+    new = list(dict.fromkeys(k for k in keys if k not in _REPORTS))
+    if new:
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}
+        batch = np.stack([np.asarray(images[first[k]], np.float32) for k in new])
+        for k, report in zip(new, _compute_reports(batch, dims), strict=True):
+            _REPORTS[k] = report
+    out = []
+    for k in keys:
+        _REPORTS.move_to_end(k)
+        out.append(_REPORTS[k])
     while len(_REPORTS) > MAX_KEPT_REPORTS:
         _REPORTS.popitem(last=False)
-    return report
+    return out
 
 
 def class_reports(digits: list[ClassDigit], dims: tuple[int, ...] = STUDY_LATENT_DIMS) -> list[DigitReport]:
-    return [digit_report(d.pixels, dims) for d in digits]
+    return reports_for([d.pixels for d in digits], dims)
 
 
 def misread_at(
