@@ -4,7 +4,7 @@ PIP     := .venv/bin/pip
 PORT    ?= 8501
 STAMP   := .venv/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test bench load checkpoints records classifier venv dev-venv browser lint clean-cache
+.PHONY: run test bench load checkpoints seeds records classifier venv dev-venv browser lint clean-cache
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -64,6 +64,11 @@ load: dev-venv browser
 ## Retrain every shipped checkpoint from scratch, reproducibly (CPU, seed 0).
 checkpoints: venv
 	$(PY) -m core.rebuild
+
+## The study levels' extra training seeds (1-4) on Ray into .cache/seeds/, then their records (about an hour on 2 cores).
+seeds: venv
+	$(PY) -m core.sweep --sizes 8,39,78,392 --seeds 1-4
+	$(PY) -m core.records
 
 ## Recompute what the views show from the shipped models into checkpoints/records/ (commit them with the models).
 records: venv

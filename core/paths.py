@@ -7,6 +7,8 @@ cache folders at temporary directories this way, so they never touch the shipped
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +36,23 @@ def lab_dir() -> Path:
 def cache_dir() -> Path:
     """Disk cache for decoded arrays, PCA fits, metrics and embeddings; safe to delete."""
     return Path(os.environ.get("AECL_CACHE_DIR", REPO_ROOT / ".cache"))
+
+
+def seeds_dir() -> Path:
+    """Weights of the study levels' extra training seeds (`make seeds`): git-ignored, since only their records ship."""
+    return Path(os.environ.get("AECL_SEEDS_DIR", cache_dir() / "seeds"))
+
+
+@contextmanager
+def redirected(**values: str) -> Iterator[None]:
+    """Set environment variables (e.g. AECL_CHECKPOINT_DIR) for the block, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -29,10 +29,11 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from core.checkpoints.lab import ModelRef, is_lab_model, latent_dim_of
 from core.checkpoints.paths import NAME_PATTERN, CheckpointPaths, checkpoint_name
+from core.checkpoints.seeds import is_seed_model
 from core.data.mnist import data_digest
 from core.levels import compression_pct
 from core.models.autoencoder import AutoEncoder, ModelConfig
-from core.paths import checkpoint_dir, lab_dir
+from core.paths import checkpoint_dir, lab_dir, seeds_dir
 from core.storage.atomic import atomic_write_bytes, atomic_write_text, locked
 from core.training.cpu_kernels import kernels_in_use
 
@@ -54,12 +55,17 @@ def retrain_command(latent_dim: int) -> str:
 def _retrain_hint(ref: ModelRef) -> str:
     if is_lab_model(ref):
         return "Train it again in the Model lab."
+    if is_seed_model(ref):
+        return "Rebuild the seeds with: make seeds"
     return f"Retrain it with: {retrain_command(ref)}"
 
 
 def model_paths(ref: ModelRef, folder: Path | None = None) -> CheckpointPaths:
     """The pair of a shipped size (in `folder`, default the checkpoint folder) or of a lab model (in `folder`,
-    default the lab folder)."""
+    default the lab folder) or of a seed model (default the seeds folder)."""
+    if is_seed_model(ref):
+        folder = Path(folder or seeds_dir())
+        return CheckpointPaths(folder / f"{ref}.safetensors", folder / f"{ref}.json")
     if not is_lab_model(ref):
         return CheckpointPaths.for_latent_dim(ref, folder)
     folder = Path(folder or lab_dir())
@@ -188,6 +194,8 @@ def read_meta(ref: ModelRef, folder: Path | None = None) -> dict:
                 f"The lab model {ref} is no longer on this server: the lab keeps only its newest models, and "
                 "this one was removed to make room. Train it again in the Model lab."
             )
+        if is_seed_model(ref):
+            raise CheckpointMissingError(f"The seed model {ref} is not on this machine; `make seeds` brings it.")
         if paths.weights.is_file():
             raise CheckpointError(
                 f"Checkpoint {paths.weights.name} has no {paths.meta.name} beside it. "

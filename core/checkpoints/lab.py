@@ -4,7 +4,7 @@ What ships stays shipped: a lab run never writes `checkpoints/ae_dNNN.*` (only `
 does). Each run is saved under its own name in `lab_dir()`, e.g. `ae_d008_lab_20261201-140512_3f2a9c`
 (latent size, when it started, the run's id), its sidecar saying which session trained it, with what
 settings and when. Wherever the program takes a model, a *model reference* is either a latent size
-(the shipped checkpoint of that size) or a lab model's name.
+(the shipped checkpoint of that size), a lab model's name, or a seed model's (`core.checkpoints.seeds`).
 
 The switch is read from the environment, so whoever starts the server decides:
 `AECL_LAB=off|limited|on`, and in any mode `AECL_LAB_MAX_EPOCHS`, `AECL_LAB_MAX_FRACTION`,
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.checkpoints.seeds import SEED_NAME
 from core.levels import compression_pct
 from core.paths import lab_dir
 
@@ -52,11 +53,11 @@ def is_lab_model(ref: object) -> bool:
 
 
 def latent_dim_of(ref: ModelRef) -> int:
-    """The latent size of a model reference (a shipped size, or a lab model's name)."""
+    """The latent size of a model reference (a shipped size, a lab model's or a seed model's name)."""
     if isinstance(ref, str):
-        match = LAB_NAME.match(ref)
+        match = LAB_NAME.match(ref) or SEED_NAME.match(ref)
         if match is None:
-            raise ValueError(f"{ref!r} is not a lab model's name")
+            raise ValueError(f"{ref!r} is not a lab model's or a seed model's name")
         return int(match.group(1))
     return int(ref)
 

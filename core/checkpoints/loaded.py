@@ -14,12 +14,13 @@ from pathlib import Path
 
 from core.checkpoints.files import CheckpointMissingError, list_checkpoints, load_checkpoint, read_meta
 from core.checkpoints.lab import ModelRef, is_lab_model, list_lab_models
+from core.checkpoints.seeds import is_seed_model
 from core.models.autoencoder import AutoEncoder
-from core.paths import checkpoint_dir, lab_dir
+from core.paths import checkpoint_dir, lab_dir, seeds_dir
 
 
 @lru_cache(maxsize=32)
-def _load(latent_dim: int, weights_sha256: str, folder: Path) -> tuple[AutoEncoder, dict]:
+def _load(latent_dim: ModelRef, weights_sha256: str, folder: Path) -> tuple[AutoEncoder, dict]:
     model, meta = load_checkpoint(latent_dim, folder)
     if meta["weights_sha256"] != weights_sha256:  # replaced between the two reads: try again
         _load.cache_clear()
@@ -44,10 +45,11 @@ def forget_loaded_models() -> None:
 
 
 def load_model_and_meta(ref: ModelRef) -> tuple[AutoEncoder, dict]:
-    """Model and sidecar of a shipped size or a lab model; CheckpointError (with a message) if it can't be had."""
+    """Model and sidecar of a shipped size, a lab or a seed model; CheckpointError (with a message) if it can't be
+    had."""
     if is_lab_model(ref):
         return _load_lab(ref, lab_dir())
-    folder = checkpoint_dir()
+    folder = seeds_dir() if is_seed_model(ref) else checkpoint_dir()
     meta = read_meta(ref, folder)
     return _load(ref, meta["weights_sha256"], folder)
 

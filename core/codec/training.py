@@ -206,7 +206,7 @@ def train_rate_model(config: RateTrainConfig, progress: Callable[[int, int, floa
 
 
 #: Threads each rate model trains on: one, so its weights don't depend on the host's core count; the sweep trains
-#: its models side by side, one process each (`core.training.side_by_side`).
+#: its models side by side, one Ray task each (`core.sweep.engine`).
 TORCH_THREADS = 1
 
 
@@ -245,18 +245,23 @@ def train_one(name: str, epochs: int | None = None, position: int = 0) -> dict:
 
 
 def train_sweep(names: list[str] | None = None, epochs: int | None = None) -> list[dict]:
-    """Train the shipped rate models (or those named) side by side, a tqdm bar each; returns their sidecars."""
+    """Train the shipped rate models (or those named) on Ray, one task each; returns their sidecars."""
+    from core.checkpoints.paths import CheckpointPaths
     from core.codec.store import read_codec_meta
-    from core.training.side_by_side import run_side_by_side
+    from core.paths import checkpoint_dir
+    from core.sweep.engine import SweepJob, run_on_ray
 
     configs = select_configs(names)
     start = time.perf_counter()
-    if len(configs) == 1:
-        return [train_one(configs[0].name, epochs)]
-    extra = ["--epochs", str(epochs)] if epochs is not None else []
-    jobs = [["core.codec.training", c.name, "--position", str(i), *extra] for i, c in enumerate(configs)]
-    if run_side_by_side(jobs):
-        raise RuntimeError("a rate model failed to train (its error is above)")
+    jobs = []
+    for c in configs:
+        warm = CheckpointPaths.for_latent_dim(c.latent_dim)
+        inputs = {} if c.from_scratch else {p.name: p for p in (warm.weights, warm.meta)}
+        kwargs = {"name": c.name, "epochs": epochs}
+        jobs.append(SweepJob(c.name, "core.codec.training:train_one", kwargs, checkpoint_dir(), inputs))
+    report = run_on_ray(jobs)
+    if not report.ok:
+        raise RuntimeError("rate models failed to train: " + "; ".join(f"{n}: {e}" for n, e in report.failed.items()))
     print(f"trained {len(configs)} rate models in {time.perf_counter() - start:.0f} s")
     return [read_codec_meta(c.name) for c in configs]
 

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from tqdm import tqdm
 
-from core.paths import checkpoint_dir
+from core.paths import checkpoint_dir, redirected
 from core.records.views import JOBS, shipped
 from core.storage.records import changed_models, records_dir, write_records
 
@@ -33,27 +30,13 @@ def shipped_models() -> dict[str, str]:
     }
 
 
-@contextmanager
-def _env(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def missing_records() -> list[str]:
     """What the views would have to compute on a fresh clone: models changed since their records were made,
     and every entry a job reads that is not shipped. Empty when a fresh clone computes nothing."""
     from core.storage.cache import MissingRecord, noting_entries
 
     problems = [f"{name}: its records were made from other weights" for name in changed_models(shipped_models())]
-    with tempfile.TemporaryDirectory() as cache, _env(AECL_CACHE_DIR=cache):
+    with tempfile.TemporaryDirectory() as cache, redirected(AECL_CACHE_DIR=cache):
         for job in JOBS:
             try:
                 with noting_entries(compute=False):
@@ -74,7 +57,7 @@ def build(recompute: bool = False) -> int:
     target = records_dir()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as nothing_shipped:
         env = {"AECL_CACHE_DIR": cache, **({"AECL_RECORDS_DIR": nothing_shipped} if recompute else {})}
-        with _env(**env), noting_entries() as entries:
+        with redirected(**env), noting_entries() as entries:
             load_split.cache_clear()
             forget_loaded_models()
             for job in (bar := tqdm(JOBS, unit="job", desc="records")):

@@ -1,6 +1,7 @@
 """`make checkpoints`: retrain every shipped checkpoint from scratch, reproducibly.
 
-Study levels first (they are what the dashboard opens on), then the sweep sizes, then the claims
+Every size is one job on Ray (`core.sweep`: one thread each, as many at once as there are cores), study levels
+first (they are what the dashboard opens on), then the sweep sizes, then the claims
 page's d=16 variants (`core.training.variants`; the denoising one starts from the new d=16), then the codec's
 rate models (`core.codec.training`, warm-started from the new auto-encoders).
 Each model uses the default TrainConfig (seed 0) on the CPU with the kernels pinned to AVX2
@@ -15,7 +16,6 @@ import argparse
 import time
 
 from core.levels import STUDY_LATENT_DIMS, SWEEP_LATENT_DIMS
-from core.training.trainer import main as train_main
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,10 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     everything = not args.latent_dims and not args.variants and not args.codec
     dims = list(sorted(STUDY_LATENT_DIMS)) + list(SWEEP_LATENT_DIMS) if everything else args.latent_dims
-    for d in dims:
-        code = train_main(["--latent-dim", str(d), "--device", "cpu"])
-        if code:
-            return code
+    if dims:
+        from core.sweep.engine import run_on_ray
+        from core.sweep.grid import grid_jobs
+
+        report = run_on_ray(grid_jobs(dims, [0], resume=False))
+        for name, error in report.failed.items():
+            print(f"error: {name}: {error}")
+        if not report.ok:
+            return 1
     if everything or args.variants:
         from core.checkpoints.variants import VARIANTS
         from core.training.variants import main as variants_main

@@ -156,12 +156,36 @@ def save_variant(name: str, result: TrainResult, folder=None, warm_start_sha256:
 
 
 def main(names: list[str]) -> int:
-    """Train and save the named variants side by side, one single-threaded process each; returns an exit status."""
-    from core.training.side_by_side import run_side_by_side
+    """Train and save the named variants on Ray, one single-threaded task each (`core.sweep.engine`); returns an
+    exit status."""
+    from core.checkpoints.paths import CheckpointPaths
+    from core.paths import checkpoint_dir
+    from core.sweep.engine import SweepJob, run_on_ray
 
-    if len(names) <= 1:
-        return train_and_save(names)
-    return run_side_by_side([["core.training.variants", n, "--position", str(i)] for i, n in enumerate(names)])
+    warm = CheckpointPaths.for_latent_dim(VARIANT_LATENT_DIM)
+    jobs = [
+        SweepJob(
+            name=variant_stem(n),
+            target="core.training.variants:train_and_save_variant",
+            kwargs={"name": n},
+            folder=checkpoint_dir(),
+            inputs={p.name: p for p in (warm.weights, warm.meta)} if VARIANTS[n].noisy_inputs else {},
+        )
+        for n in names
+    ]
+    report = run_on_ray(jobs)
+    for name, error in report.failed.items():
+        print(f"error: {name}: {error}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def train_and_save_variant(name: str) -> None:
+    """Train and save one variant in this process (what each of `main`'s jobs runs); CheckpointError when the model
+    it starts from can't be read."""
+    from core.checkpoints.loaded import model_meta
+
+    warm = model_meta(VARIANT_LATENT_DIM)["weights_sha256"] if VARIANTS[name].noisy_inputs else None
+    save_variant(name, train_variant(name), warm_start_sha256=warm)
 
 
 def train_and_save(names: list[str], position: int = 0) -> int:
