@@ -43,7 +43,8 @@ HEADINGS = {
 VIEWS = [(p.url_path, p.title, HEADINGS[p.script]) for p in PAGES]
 
 
-def _time_to_home(script: str, heading: str, env: dict | None = None) -> float:
+def time_to_home(script: str, heading: str, env: dict | None = None) -> float:
+    """Seconds from starting a server on `script` until its page (showing `heading`) has finished running."""
     start = time.perf_counter()
     with streamlit_server(script, env=env) as url, sync_playwright() as p:
         browser = launch_chromium(p)
@@ -60,8 +61,8 @@ def startup_ratio(repeats: int = 5) -> dict:
     hello.write_text("import streamlit as st\nst.title('Hello')\n")
     ours, base = [], []
     for _ in range(repeats):  # interleaved, so drift on the machine hits both alike
-        base.append(_time_to_home(str(hello), "Hello"))
-        ours.append(_time_to_home("app.py", "Autoencoder Compression Lab"))
+        base.append(time_to_home(str(hello), "Hello"))
+        ours.append(time_to_home("app.py", "Autoencoder Compression Lab"))
     shutil.rmtree(hello.parent)
     return {
         "ours_s": statistics.median(ours),

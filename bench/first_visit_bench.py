@@ -79,7 +79,7 @@ def first_visits(repeats: int = 3, without_records_repeats: int = 1) -> dict:
 
 def cold_start_ratio(repeats: int = 5) -> dict:
     """Server start to the home page on an empty cache, against a hello world started the same way."""
-    from bench.dashboard_bench import _time_to_home
+    from bench.dashboard_bench import time_to_home
 
     hello_dir = tempfile.TemporaryDirectory()
     hello = f"{hello_dir.name}/hello.py"
@@ -87,9 +87,9 @@ def cold_start_ratio(repeats: int = 5) -> dict:
         fh.write("import streamlit as st\nst.title('Hello')\n")
     ours, base = [], []
     for _ in range(repeats):
-        base.append(_time_to_home(hello, "Hello"))
+        base.append(time_to_home(hello, "Hello"))
         env, dirs = _fresh_env(records=True)
-        ours.append(_time_to_home("app.py", HEADINGS["pages/home.py"], env=env))
+        ours.append(time_to_home("app.py", HEADINGS["pages/home.py"], env=env))
         for d in dirs:
             d.cleanup()
     hello_dir.cleanup()
