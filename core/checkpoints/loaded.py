@@ -57,12 +57,28 @@ def load_model_and_meta(ref: ModelRef) -> tuple[AutoEncoder, dict]:
 def model_meta(ref: ModelRef) -> dict:
     """A model's sidecar (the JSON only: cheap). For a lab model whose files the disk cap has removed, the copy
     this process loaded, if it has one; CheckpointMissingError with a message for the visitor otherwise."""
+    if is_seed_model(ref):
+        return seed_meta(ref)
     if not is_lab_model(ref):
         return read_meta(ref)
     try:
         return read_meta(ref, lab_dir())
     except CheckpointMissingError:
         return load_model_and_meta(ref)[1]
+
+
+def seed_meta(ref: str) -> dict:
+    """A seed model's sidecar; where its weights aren't here, what the shipped records say of it (enough for its
+    records' keys); CheckpointMissingError otherwise."""
+    try:
+        return read_meta(ref)
+    except CheckpointMissingError:
+        from core.storage.records import read_index
+
+        shipped = read_index().seeds.get(ref)
+        if shipped is None:
+            raise
+        return dict(shipped)
 
 
 def load_model(ref: ModelRef) -> AutoEncoder:

@@ -56,13 +56,17 @@ def claim_record(key: str) -> ClaimRecord:
 
 
 def fingerprint() -> str:
-    """A digest of every sidecar in the checkpoint folder (each names its weights' digest), the data and the
-    records' version: it changes whenever anything a claim is computed from does."""
+    """A digest of every sidecar in the checkpoint folder (each names its weights' digest), the training seeds'
+    weights digests, the data and the records' version: it changes whenever anything a claim is computed from does."""
     from core.data.mnist import data_digest
 
     h = hashlib.sha256(f"{RECORD_VERSION}_{data_digest()}".encode())
     for path in sorted(checkpoint_dir().glob("*.json")):
         h.update(path.name.encode() + path.read_bytes())
+    from core.checkpoints.seeds import known_seeds
+
+    for name, meta in sorted(known_seeds().items()):  # the study levels' training seeds count in the verdicts
+        h.update(f"{name}{meta['weights_sha256']}".encode())
     return h.hexdigest()[:24]
 
 

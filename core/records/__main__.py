@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from core.paths import checkpoint_dir, redirected
 from core.records.views import JOBS, shipped
-from core.storage.records import changed_models, records_dir, write_records
+from core.storage.records import changed_models, read_index, records_dir, write_records
 
 
 def shipped_models() -> dict[str, str]:
@@ -51,7 +51,9 @@ def missing_records() -> list[str]:
 def build(recompute: bool = False) -> int:
     """Run every job in an empty cache and ship what they read; returns the records' total bytes."""
     from core.checkpoints.loaded import forget_loaded_models
+    from core.checkpoints.seeds import describe, seeds_on_disk
     from core.data.mnist import load_split
+    from core.records.seeds import carried
     from core.storage.cache import noting_entries
 
     target = records_dir()
@@ -66,7 +68,9 @@ def build(recompute: bool = False) -> int:
                 job.run()
                 tqdm.write(f"{job.name}: {time.perf_counter() - start:.1f} s")
         kept = {entry: path for entry, path in entries.items() if shipped(*entry)}
-        index = write_records(target, kept, shipped_models())
+        seeds = {name: describe(meta) for name, meta in seeds_on_disk().items()}
+        keep, files = carried(read_index(target), target, set(seeds))  # shipped seeds whose weights aren't here
+        index = write_records(target, {**files, **kept}, shipped_models(), {**keep, **seeds})
     return index.total_bytes()
 
 

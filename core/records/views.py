@@ -93,6 +93,12 @@ def _lesson() -> None:
         lesson_step(key, PRESENTER_SEED)
 
 
+def _seeds() -> None:
+    from core.records.seeds import seed_records
+
+    seed_records()
+
+
 def _dims() -> list[int]:
     from core.checkpoints.loaded import available_latent_dims
 
@@ -109,6 +115,7 @@ JOBS = (
     Job("rate–distortion records", _rate_distortion),
     Job("the study's claims", _claims),
     Job("the lesson's steps", _lesson),
+    Job("the extra training seeds", _seeds),
 )
 
 

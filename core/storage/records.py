@@ -11,7 +11,9 @@ The folder (`checkpoints/records/` by default, `AECL_RECORDS_DIR` moves it) hold
 - `<namespace>/<key file>.npz`: arrays only, read with pickling disabled;
 - `index.json`: `{"format": 1, "models": {name: weights SHA-256}, "records": {"<namespace>/<key>":
   {"file": path, "sha256": ..., "bytes": ...}}}`. `models` names the checkpoints the records were
-  computed from, so a test can tell when one has changed since (`changed_models`).
+  computed from, so a test can tell when one has changed since (`changed_models`); and, where extra training
+  seeds have records, `"seeds": {name: {"latent_dim", "seed", "weights_sha256", "model", "train"}}`: what each
+  seed model is (`core.checkpoints.seeds`), so its records are found (and shown) without its weights.
 
 A record whose file is missing or whose bytes don't match the index is ignored (and computed).
 Per-seed records of retrained models live here too, under their own weights' digests.
@@ -23,7 +25,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,7 @@ def entry_name(namespace: str, key: str) -> str:
 class Index:
     models: dict[str, str]
     records: dict[str, dict]
+    seeds: dict[str, dict] = field(default_factory=dict)
 
     def total_bytes(self) -> int:
         return sum(int(r["bytes"]) for r in self.records.values())
@@ -68,7 +71,10 @@ def read_index(folder: Path | None = None) -> Index:
     if memo not in _index_memo:
         try:
             raw = json.loads(path.read_text())
-            index = Index(dict(raw["models"]), dict(raw["records"])) if raw.get("format") == FORMAT else Index({}, {})
+            ok = raw.get("format") == FORMAT
+            index = (
+                Index(dict(raw["models"]), dict(raw["records"]), dict(raw.get("seeds", {}))) if ok else Index({}, {})
+            )
         except (OSError, ValueError, KeyError, TypeError):
             index = Index({}, {})
         _index_memo.clear()
@@ -90,8 +96,11 @@ def record_path(namespace: str, key: str, folder: Path | None = None) -> Path | 
     return path if hashlib.sha256(blob).hexdigest() == entry["sha256"] else None
 
 
-def write_records(folder: Path, entries: dict[tuple[str, str], Path], models: dict[str, str]) -> Index:
-    """Replace the records in `folder` by `entries` ((namespace, key) -> the .npz to copy) for `models`.
+def write_records(
+    folder: Path, entries: dict[tuple[str, str], Path], models: dict[str, str], seeds: dict[str, dict] | None = None
+) -> Index:
+    """Replace the records in `folder` by `entries` ((namespace, key) -> the .npz to copy) for `models` (and the
+    seed models `seeds` describes).
 
     Files are copied first and the index written last, atomically: a reader sees the old set or the new.
     Files no longer listed are removed afterwards.
@@ -110,12 +119,14 @@ def write_records(folder: Path, entries: dict[tuple[str, str], Path], models: di
             "bytes": len(blob),
         }
     index = {"format": FORMAT, "models": dict(sorted(models.items())), "records": records}
+    if seeds:
+        index["seeds"] = dict(sorted(seeds.items()))
     atomic_write_text(folder / INDEX, json.dumps(index, indent=1) + "\n")
     listed = {folder / r["file"] for r in records.values()}
     for stale in folder.glob("*/*.npz"):
         if stale not in listed:
             stale.unlink()
-    return Index(index["models"], records)
+    return Index(index["models"], records, index.get("seeds", {}))
 
 
 def changed_models(current: dict[str, str], folder: Path | None = None) -> list[str]:

@@ -1,0 +1,44 @@
+"""The extra training seeds' records: what the views need of each seed model, without its weights.
+
+Per seed model (`core.checkpoints.seeds`): each test digit's error ("eval"), the classifier's reading of each
+reconstruction ("recognition"), and the latents of the narrow codes ("codes", d ≤ 8), under the same keys a
+view asks for (its weights' digest). They are computed where the weights are here; a seed model whose weights
+are not (a fresh clone) keeps the records already shipped (`carried`), so `make records` never drops them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.storage.records import Index
+
+
+def seed_records() -> None:
+    """Read (computing where the weights are here) every known seed model's records, as the views do."""
+    from core.checkpoints.files import CheckpointMissingError
+    from core.checkpoints.seeds import known_seeds
+    from core.evaluation.evaluate import evaluate
+    from core.evaluation.recognition import predictions
+    from core.explore.latent import codes_of_test_digits
+    from core.records.views import SHIPPED_CODE_DIMS
+
+    for name, meta in sorted(known_seeds().items()):
+        try:
+            evaluate("ae", name)
+            predictions("ae", name)
+            if meta["latent_dim"] in SHIPPED_CODE_DIMS:
+                codes_of_test_digits(name)
+        except CheckpointMissingError:
+            continue  # neither weights nor records: nothing to ship (a check still names it, computing nothing)
+
+
+def carried(index: Index, folder: Path, on_disk: set[str]) -> tuple[dict[str, dict], dict[tuple[str, str], Path]]:
+    """The shipped seed models whose weights are not here, and their shipped records' files, to keep as they are."""
+    keep = {name: meta for name, meta in index.seeds.items() if name not in on_disk}
+    keys = [f"ae_d{m['latent_dim']:03d}_{m['weights_sha256'][:16]}" for m in keep.values()]
+    files = {
+        tuple(entry.split("/", 1)): folder / r["file"]
+        for entry, r in index.records.items()
+        if any(entry.endswith(key) for key in keys)
+    }
+    return keep, files
