@@ -41,6 +41,11 @@ def level_label(latent_dim: int | str) -> str:
     """'99.0% · d=8' for a shipped size; a lab model's name gets the same, then 'lab' and when it was trained."""
     if isinstance(latent_dim, str):
         from core.checkpoints.lab import lab_label
+        from core.checkpoints.seeds import is_seed_model, seed_of
+
+        if is_seed_model(latent_dim):
+            d = int(latent_dim[4:7])
+            return f"{compression_pct(d):.1f}% · d={d} · seed {seed_of(latent_dim)}"
 
         return lab_label(latent_dim)
     return f"{compression_pct(latent_dim):.1f}% · d={latent_dim}"
@@ -178,12 +183,18 @@ def compression_xaxis(by_pct: bool, latent_dims: Iterable[int] = ()) -> dict:
 
 
 def error_curve(
-    rows: list[dict], knee_pct: float | None, log_y: bool = True, x_axis: str = "compression", lab: Sequence[dict] = ()
+    rows: list[dict],
+    knee_pct: float | None,
+    log_y: bool = True,
+    x_axis: str = "compression",
+    lab: Sequence[dict] = (),
+    seeds: Sequence[dict] = (),
 ) -> go.Figure:
     """Test MSE against compression % (or latent dims, log scale), AE and PCA, with the knee marked.
 
     `lab`: auto-encoder records of lab models (each with its `label`), drawn as their own markers, apart from the
-    shipped curve and its knee."""
+    shipped curve and its knee. `seeds`: at the seeded sizes, the mean over training seeds with bars from the
+    lowest to the highest seed (`core.evaluation.seeds.seed_curve_rows`)."""
     by_pct = x_axis == "compression"
     fig = go.Figure()
     for method, (name, color) in METHOD_STYLE.items():
@@ -214,6 +225,27 @@ def error_curve(
                     "<br>PSNR %{customdata[1]:.2f} dB<br>bytes/image: %{customdata[2]} (float32), "
                     "%{customdata[3]} (float16), %{customdata[4]} (8-bit)<extra>" + name + "</extra>"
                 ),
+            )
+        )
+    if seeds:
+        fig.add_trace(
+            go.Scatter(
+                x=[r["compression_pct"] if by_pct else r["latent_dim"] for r in seeds],
+                y=[r["mse"] for r in seeds],
+                mode="markers",
+                name="auto-encoder over training seeds (mean, lowest–highest)",
+                marker=dict(symbol="diamond-open", size=11, color="black"),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[r["high"] - r["mse"] for r in seeds],
+                    arrayminus=[r["mse"] - r["low"] for r in seeds],
+                    color="black",
+                    thickness=1.5,
+                    width=6,
+                ),
+                text=[f"{len(r['seeds'])} seeds: " + ", ".join(f"{v:.5f}" for v in r["per_seed"]) for r in seeds],
+                hovertemplate="<b>%{text}</b><br>mean %{y:.5f}<extra>training seeds</extra>",
             )
         )
     if lab:
@@ -479,5 +511,37 @@ def level_bytes_bars(latent_dims: Sequence[int]) -> go.Figure:
         yaxis_title="bytes per image",
         barmode="group",
         legend_title="storage",
+    )
+    return fig
+
+
+def seed_spread_chart(spreads: Sequence) -> go.Figure:
+    """Each digit's mean error under every training seed (one dot per seed) at each seeded level
+    (`core.evaluation.seeds.SeedSpread`): how far a second training run moves a digit's error and its rank."""
+    fig = go.Figure()
+    for i, sp in enumerate(spreads):
+        for s, means in zip(sp.seeds, sp.means, strict=True):
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(10) + (i - (len(spreads) - 1) / 2) * 0.3,
+                    y=means,
+                    mode="markers",
+                    name=f"{level_label(sp.latent_dim)}",
+                    legendgroup=str(sp.latent_dim),
+                    showlegend=s == sp.seeds[0],
+                    marker=dict(
+                        size=8,
+                        color=LEVEL_REDS[min(i, len(LEVEL_REDS) - 1)],
+                        symbol="circle" if s == 0 else "circle-open",
+                    ),
+                    hovertemplate=f"digit %{{customdata}}<br>seed {s}: mean MSE %{{y:.5f}}<extra></extra>",
+                    customdata=np.arange(10),
+                )
+            )
+    fig.update_layout(
+        xaxis=dict(title="digit", tickmode="array", tickvals=list(range(10))),
+        yaxis=dict(title="mean test MSE per digit"),
+        title="Each digit's error under every training seed (filled: seed 0, the shipped model)",
+        margin=dict(t=50, b=40),
     )
     return fig

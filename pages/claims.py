@@ -114,6 +114,16 @@ def show_claim(key: str) -> None:
     st.code(record.command, language="bash")
 
 
+def seeds_column(r) -> str:
+    """Whether counting training seeds changed the verdict of the shipped model alone."""
+    if "seed_0" not in r.numbers:
+        return "one model (seed 0)"
+    n = max(len(s) for s in r.numbers["seeds"].values())
+    if r.numbers["seeds_changed_verdict"]:
+        return f"up to {n} seeds: changed (seed 0 alone: {r.numbers['seed_0']['outcome']})"
+    return f"up to {n} seeds: unchanged"
+
+
 def glance() -> None:
     """Every claim's verdict and headline interval in one table (records read from disk)."""
     rows = []
@@ -133,6 +143,7 @@ def glance() -> None:
                 "claim": r.title,
                 "verdict": r.outcome,
                 "headline": f"{r.parts[0].measure}: {v.estimate:.3g} ({v.low:.3g} to {v.high:.3g})",
+                "training seeds": seeds_column(r),
                 "command": r.command,
             }
         )

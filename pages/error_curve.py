@@ -6,6 +6,7 @@ import streamlit as st
 from core.checkpoints.card import network_of, network_text, trained_on_an_earlier_network
 from core.evaluation.evaluate import evaluate, evaluation_is_cached
 from core.evaluation.knee import curve_is_cached, curve_records, knee_of_records
+from core.levels import STUDY_LATENT_DIMS
 from core.models.autoencoder import NARROW_CODE_MAX, ModelConfig
 from figures.study import level_label
 from ui.progress import TimedProgress
@@ -45,14 +46,26 @@ if lab:
 else:
     lab_rows = []
 
+from core.evaluation.seeds import seed_curve_rows  # noqa: E402
 from figures.study import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
 
+seed_rows = seed_curve_rows(sorted(STUDY_LATENT_DIMS))  # each seed's errors are shipped records: read, not computed
 st.plotly_chart(
-    error_curve(rows, knee, log_y=log_y, x_axis=x_axis, lab=lab_rows),
+    error_curve(rows, knee, log_y=log_y, x_axis=x_axis, lab=lab_rows, seeds=seed_rows),
     width="stretch",
     key="curve_chart",
     config=png_download("error_vs_compression"),
 )
+
+if seed_rows:
+    spread = "; ".join(
+        f"{level_label(r['latent_dim'])}: {r['low']:.5f}–{r['high']:.5f} over {len(r['seeds'])} seeds"
+        for r in sorted(seed_rows, key=lambda r: -r["latent_dim"])
+    )
+    st.caption(
+        f"The curve is each size's shipped model (seed 0). Black bars: the same recipe trained again with other "
+        f"seeds, from the lowest test MSE to the highest ({spread})."
+    )
 
 ae = {r["latent_dim"]: r for r in rows if r["method"] == "ae"}
 pca = {r["latent_dim"]: r for r in rows if r["method"] == "pca"}

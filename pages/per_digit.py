@@ -40,3 +40,17 @@ for d, g in sorted(stats.items(), reverse=True):
     if value == "raw MSE" and d in STUDY_CLAIMS:
         for line in per_digit_rank_verdicts(g, *STUDY_CLAIMS[d], where=f"at {level_label(d)}"):
             st.markdown(f"- {line.sentence}")
+
+from core.evaluation.seeds import seed_spread, seeded  # noqa: E402
+from figures.study import seed_spread_chart  # noqa: E402
+
+spreads = [seed_spread(d) for d in sorted(levels, reverse=True) if isinstance(d, int) and seeded(d)]
+if spreads:
+    st.subheader("Over training seeds")
+    st.caption(
+        "The same recipe trained again with other seeds (raw MSE): one dot per seed and digit. A ranking that a "
+        "second run reverses is a fact about one run, not about the digits."
+    )
+    st.plotly_chart(seed_spread_chart(spreads), width="stretch", key="digit_seeds", config=png_download("digit_seeds"))
+    for sp in spreads:
+        st.markdown(f"- {sp.sentence(level_label(sp.latent_dim))}")

@@ -76,3 +76,11 @@ for pair in pairs:
         key=f"rec_pair_{pair.true}_{pair.read_as}",
         config=png_download(f"{pair.true}s_read_as_{pair.read_as}s_{method}_d{latent_dim}"),
     )
+
+from core.evaluation.seeds import seed_confusions, seeded  # noqa: E402
+
+if method == "ae" and isinstance(latent_dim, int) and seeded(latent_dim):
+    with st.expander("The most confused pairs under each training seed"):
+        for seed, pairs in seed_confusions(latent_dim):
+            shipped = " (the shipped model)" if seed == 0 else ""
+            st.markdown(f"- seed {seed}{shipped}: " + "; ".join(p.sentence("").lstrip(", ") for p in pairs))

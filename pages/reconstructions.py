@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.checkpoints.lab import latent_dim_of
+from core.checkpoints.seeds import seed_model_name, seeds_on_disk
 from core.data.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
 from core.levels import STUDY_LATENT_DIMS
 from figures.export import figure_png
@@ -53,6 +54,18 @@ with st.sidebar:
             st.error(str(exc))
             st.stop()
     show_error = st.toggle("show absolute error map instead", key="recon_error_map")
+    trained = [0, *sorted({m["train"]["seed"] for m in seeds_on_disk().values()})]
+    if len(trained) > 1:
+        train_seed = st.selectbox(
+            "training seed of the study levels",
+            trained,
+            index=trained.index(int(url_choice("train_seed", [str(s) for s in trained], "0"))),
+            format_func=lambda s: f"{s} (shipped)" if s == 0 else str(s),
+            key="recon_train_seed",
+        )
+    else:
+        train_seed = 0
+        st.caption("Other training seeds of the study levels: `make seeds` brings their weights (only records ship).")
 
 set_url(
     levels=sorted(levels, key=lambda ref: (latent_dim_of(ref), str(ref)), reverse=True),
@@ -61,12 +74,19 @@ set_url(
     n=n if mode == modes[0] else None,
     per_class=per_class if mode == modes[1] else None,
     indices=text if mode == modes[2] else None,
+    train_seed=train_seed or None,
 )
 
 if not levels:
     st.info("Pick at least one compression level in the sidebar.")
     st.stop()
 
+if train_seed:  # each study level's model of that seed, where it was trained here
+    on_disk = seeds_on_disk()
+    levels = [
+        name if isinstance(ref, int) and (name := seed_model_name(ref, train_seed)) in on_disk else ref
+        for ref in levels
+    ]
 levels = picked_models(levels)
 fig, _ = digit_grid(indices, levels, show_error=show_error, reconstruct=reconstructions)
 st.plotly_chart(

@@ -80,3 +80,34 @@ def seeds_key(latent_dims: list[int]) -> str:
 
     sources = [source_key("ae", r) for d in latent_dims for r in seed_models(d)[1:]]
     return "_seeds" + hashlib.sha256("_".join(sources).encode()).hexdigest()[:16] if sources else ""
+
+
+def seed_curve_rows(latent_dims: list[int]) -> list[dict]:
+    """For each size with extra seeds: its mean test MSE over the seeds, their lowest and highest, and how many."""
+    from core.levels import compression_pct
+
+    rows = []
+    for d in latent_dims:
+        if not seeded(d):
+            continue
+        seeds, errors = seed_errors(d)
+        per_seed = errors.mean(1)
+        rows.append(
+            {
+                "latent_dim": d,
+                "compression_pct": compression_pct(d),
+                "mse": float(per_seed.mean()),
+                "low": float(per_seed.min()),
+                "high": float(per_seed.max()),
+                "seeds": seeds,
+                "per_seed": [float(v) for v in per_seed],
+            }
+        )
+    return rows
+
+
+def seed_confusions(latent_dim: int, top: int = 3) -> list[tuple[int, list]]:
+    """Each seed's most confused pairs at one level, from its readings: [(seed, [ConfusedPair, ...]), ...]."""
+    from core.evaluation.recognition import confusion, most_confused
+
+    return [(seed_of(r), most_confused(confusion("ae", r), top)) for r in seed_models(latent_dim)]
