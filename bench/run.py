@@ -34,6 +34,7 @@ ORDER = [
     "mixing",
     "lab",
     "classroom",
+    "seeds",
     "reliability",
 ]
 
@@ -436,6 +437,12 @@ def section_lab() -> str:
     return section()
 
 
+def section_seeds() -> str:
+    from bench.seeds_bench import section
+
+    return section()
+
+
 def section_classroom() -> str:
     from bench.classroom_load import section
 
@@ -457,6 +464,7 @@ SECTIONS = {
     "mixing": section_mixing,
     "lab": section_lab,
     "classroom": section_classroom,
+    "seeds": section_seeds,
     "reliability": section_reliability,
 }
 

@@ -197,6 +197,10 @@ def error_curve(
     lowest to the highest seed (`core.evaluation.seeds.seed_curve_rows`)."""
     by_pct = x_axis == "compression"
     fig = go.Figure()
+
+    def xs(points: Sequence[dict]) -> list:
+        return [r["compression_pct"] if by_pct else r["latent_dim"] for r in points]
+
     for method, (name, color) in METHOD_STYLE.items():
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["compression_pct"])
         if not pts:
@@ -230,10 +234,10 @@ def error_curve(
     if seeds:
         fig.add_trace(
             go.Scatter(
-                x=[r["compression_pct"] if by_pct else r["latent_dim"] for r in seeds],
+                x=xs(seeds),
                 y=[r["mse"] for r in seeds],
-                mode="markers",
                 name="auto-encoder over training seeds (mean, lowest–highest)",
+                mode="markers",
                 marker=dict(symbol="diamond-open", size=11, color="black"),
                 error_y=dict(
                     type="data",
@@ -251,7 +255,7 @@ def error_curve(
     if lab:
         fig.add_trace(
             go.Scatter(
-                x=[r["compression_pct"] if by_pct else r["latent_dim"] for r in lab],
+                x=xs(lab),
                 y=[r["mse"] for r in lab],
                 mode="markers",
                 name="lab models (trained here, not shipped)",

