@@ -50,7 +50,7 @@ def time_to_home(script: str, heading: str, env: dict | None = None) -> float:
         browser = launch_chromium(p)
         page = browser.new_page()
         page.goto(url)
-        page.get_by_role("heading", name=heading).wait_for(timeout=120_000)
+        page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=120_000)
         elapsed = wait_for_app(page) - start
         browser.close()
     return elapsed
@@ -75,7 +75,7 @@ def visit(page, url: str, path: str, heading: str) -> float:
     """Seconds to open `url/path` until its heading shows and the script has finished (the claims bench uses it)."""
     start = time.perf_counter()
     page.goto(f"{url}/{path}")
-    page.get_by_role("heading", name=heading).wait_for(timeout=180_000)
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=180_000)
     return wait_for_app(page, timeout_ms=180_000) - start
 
 
@@ -83,7 +83,7 @@ def click(page, link: str, heading: str) -> float:
     """A page switch as a person makes it: click the sidebar link, within the same session."""
     start = time.perf_counter()
     page.get_by_role("link", name=link, exact=True).first.click()  # "Compress" is also in "Error vs compression"
-    page.get_by_role("heading", name=heading).wait_for(timeout=180_000)
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=180_000)
     return wait_for_app(page, timeout_ms=180_000) - start
 
 

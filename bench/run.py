@@ -25,6 +25,7 @@ ORDER = [
     "startup",
     "quality",
     "dashboard",
+    "first_visit",
     "your_digit",
     "lesson",
     "ratedistortion",
@@ -283,6 +284,42 @@ def section_dashboard() -> str:
     )
 
 
+def section_first_visit(repeats: int = 3) -> str:
+    import os
+
+    from bench.first_visit_bench import TARGET_S, cold_start_ratio, first_visits, records_bytes
+
+    repeats = int(os.environ.get("AECL_BENCH_REPEATS", repeats))
+    v = first_visits(repeats=repeats)
+    c = cold_start_ratio(repeats=repeats)
+    r = records_bytes()
+    ways = ["shared link", "newcomer", "shared link, no records"]
+
+    def cell(seconds: float, way: str) -> str:
+        target = TARGET_S.get(way)
+        return f"{seconds:.2f}" if target is None or seconds <= target else f"**{seconds:.2f}**"
+
+    rows = [[page] + [cell(t[w], w) for w in ways] for page, t in v["rows"].items()]
+    worst = {w: max(t[w] for t in v["rows"].values()) for w in ways}
+    return (
+        "## First visit on a fresh clone, in headless Chromium\n\n"
+        + stamp()
+        + "\n"
+        + table(["page", "shared link (s)", "newcomer: home 10 s, then the sidebar (s)", "records hidden (s)"], rows)
+        + f"\n\nEach cell: seconds until the page's script finished, median of {v['repeats']} (records hidden: of 1), "
+        "each on its own freshly started server with an empty disk cache (what a fresh clone has). Targets: a shared "
+        f"link ≤ {TARGET_S['shared link']:.0f} s, a newcomer's click ≤ {TARGET_S['newcomer']:.0f} s; bold misses it. "
+        f"Slowest: shared link {worst['shared link']:.2f} s, newcomer {worst['newcomer']:.2f} s, records hidden "
+        f"{worst['shared link, no records']:.2f} s (a shared link with an empty records folder). "
+        f"Exceptions shown on any page: {v['exceptions']}.\n\n"
+        f"Cold start (server start → home page, empty cache): {c['ours_s']:.2f} s against a hello world's "
+        f"{c['hello_s']:.2f} s, ×{c['ours_s'] / c['hello_s']:.2f} (target ≤ 1.5×).\n\n"
+        f"The shipped records: **{r['total'] / 1e6:.2f} MB** in {r['count']} files (aim ≤ 15 MB): "
+        + ", ".join(f"{k} {b / 1e6:.2f}" for k, b in r["per_namespace"].items())
+        + " MB.\n"
+    )
+
+
 def section_lesson() -> str:
     from bench.lesson_bench import lesson_steps
 
@@ -455,6 +492,7 @@ SECTIONS = {
     "startup": section_startup,
     "quality": section_quality,
     "dashboard": section_dashboard,
+    "first_visit": section_first_visit,
     "your_digit": section_your_digit,
     "lesson": section_lesson,
     "ratedistortion": section_ratedistortion,

@@ -1,7 +1,7 @@
 """Warm the server in the background, so the first visit to a view doesn't wait for torch.
 
 The home page stays free of torch so it paints at once; meanwhile one thread per server
-process imports torch, loads every checkpoint and imports the libraries the views reach for
+process imports torch, loads every checkpoint (the codec's too) and imports the libraries the views reach for
 (each a second of imports the first page to need it would wait for). What the views compute
 from the shipped models ships with them (`core.storage.records`), so nothing is evaluated here.
 A person reading the home page for a few seconds then finds the views warm.
@@ -17,8 +17,18 @@ import streamlit as st
 
 START_DELAY_S = 5.0  # let the first page paint and settle before the warm-up competes for the GIL and the cores
 #: Imported after the models, in this order: the error curve's knee finder, the maps' and the classifier
-#: two-sample test's scikit-learn, the placer's t-SNE, the intervals' statistics.
-VIEW_LIBRARIES = ("kneed", "sklearn.neighbors", "sklearn.decomposition", "openTSNE", "scipy.stats")
+#: two-sample test's scikit-learn, the placer's t-SNE, the intervals' statistics, the image codecs, our figures.
+VIEW_LIBRARIES = (
+    "kneed",
+    "sklearn.neighbors",
+    "sklearn.decomposition",
+    "openTSNE",
+    "scipy.stats",
+    "imagecodecs",
+    "figures.study",
+    "figures.ratedistortion",
+    "figures.claims",
+)
 
 
 def _warm() -> None:
@@ -34,6 +44,13 @@ def _warm() -> None:
         try:
             load_model(d)
         except Exception:  # a broken checkpoint is reported by the page that needs it; warm the rest
+            continue
+    from core.codec.store import list_codec_models, load_rate_model
+
+    for name in list_codec_models():  # the codec's rate models: Compress, Your digit and Rate–distortion use them
+        try:
+            load_rate_model(name)
+        except Exception:  # reported by the page that needs it
             continue
     for name in VIEW_LIBRARIES:
         try:
