@@ -116,11 +116,11 @@ def show_claim(key: str) -> None:
 
 def seeds_column(r) -> str:
     """Whether counting training seeds changed the verdict of the shipped model alone."""
-    if "seed_0" not in r.numbers:
+    if not r.seeds:
         return "one model (seed 0)"
-    n = max(len(s) for s in r.numbers["seeds"].values())
-    if r.numbers["seeds_changed_verdict"]:
-        return f"up to {n} seeds: changed (seed 0 alone: {r.numbers['seed_0']['outcome']})"
+    n = max(len(s) for s in r.seeds["levels"].values())
+    if r.seeds["changed_verdict"]:
+        return f"up to {n} seeds: changed (seed 0 alone: {r.seeds['seed_0']['outcome']})"
     return f"up to {n} seeds: unchanged"
 
 

@@ -62,7 +62,7 @@ def test_counting_seeds_flips_a_verdict_that_rests_on_one_run_and_says_so():
     seeded = ranking_part(errors, labels, 8, False, claim)
     assert alone.verdict.outcome == HOLDS and seeded.verdict.outcome != HOLDS
     rec = over_seeds(ClaimRecord("k", "t", "c", "e", [alone]), {claim: seeded}, {39: [0, 1, 2, 3, 4]})
-    assert rec.outcome == seeded.verdict.outcome and rec.numbers["seeds_changed_verdict"]
+    assert rec.outcome == seeded.verdict.outcome and rec.seeds["changed_verdict"]
     assert "changed the verdict: holds on seed 0 alone" in rec.notes[-1]
     agree = ranking_part(errors[[0, 0]], labels, 8, False, claim)  # seeds that agree change nothing
     assert agree.verdict.outcome == HOLDS != DOES_NOT_HOLD

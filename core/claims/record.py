@@ -49,6 +49,9 @@ class ClaimRecord:
     numbers: dict = field(default_factory=dict)
     command: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Where the verdict counts training seeds (`core.claims.seeded.over_seeds`): the seeds per level, the
+    #: shipped model's own outcomes, and whether counting seeds changed the claim's.
+    seeds: dict = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
@@ -84,6 +87,7 @@ class ClaimRecord:
             "numbers": self.numbers,
             "command": self.command,
             "notes": self.notes,
+            "seeds": self.seeds,
         }
 
     @classmethod
@@ -98,7 +102,8 @@ class ClaimRecord:
             )
             for p in d["parts"]
         ]
-        return cls(d["key"], d["title"], d["claim"], d["experiment"], parts, d["numbers"], d["command"], d["notes"])
+        fields = (d["key"], d["title"], d["claim"], d["experiment"], parts, d["numbers"], d["command"], d["notes"])
+        return cls(*fields, d.get("seeds", {}))
 
 
 def with_model_card(record: ClaimRecord, variant: str) -> ClaimRecord:

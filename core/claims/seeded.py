@@ -80,7 +80,7 @@ def ratio_part(ae: np.ndarray, pca: np.ndarray, name: str, seed: int = 0) -> Par
 
 def over_seeds(record: ClaimRecord, seeded: dict[str, Part], seeds: dict[int, list[int]]) -> ClaimRecord:
     """`record` with the parts named in `seeded` judged over training seeds (`seeds`: level -> its seeds); the
-    shipped model's own verdicts kept in `numbers["seed_0"]`, and a note saying whether counting seeds changed
+    shipped model's own verdicts kept in its `seeds`, and a note saying whether counting seeds changed
     the claim's verdict."""
     if not seeded or all(len(s) < 2 for s in seeds.values()):
         return record
@@ -97,10 +97,9 @@ def over_seeds(record: ClaimRecord, seeded: dict[str, Part], seeds: dict[int, li
     else:
         note = f"Counting training seeds did not change the verdict ({new.outcome}) over "
     note += f"{counted}" + (f". Parts that moved: {'; '.join(changed)}." if changed else ".")
-    numbers = {
-        **record.numbers,
+    counting = {
+        "levels": {str(d): s for d, s in seeds.items()},
         "seed_0": {"outcome": record.outcome, "parts": {p.name: p.verdict.outcome for p in record.parts}},
-        "seeds": {str(d): s for d, s in seeds.items()},
-        "seeds_changed_verdict": new.outcome != record.outcome,
+        "changed_verdict": new.outcome != record.outcome,
     }
-    return replace(new, numbers=numbers, notes=[*record.notes, note])
+    return replace(new, seeds=counting, notes=[*record.notes, note])
