@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import join_room, open_room, send_digit
+from core.classroom import ClassroomError, join_room, open_room, send_digit
 from core.paths import REPO_ROOT
 from tests.test_classroom import THREE, digit_png
 
@@ -95,3 +95,19 @@ def test_a_forged_student_in_the_url_joins_as_a_new_student_and_sees_no_ones_dig
 def test_an_unknown_code_says_so_without_a_traceback():
     at = run(JOIN_PAGE, room="NOSUCH")
     assert "no room with the code NOSUCH" in texts(at)
+
+
+def test_the_teacher_hides_a_digit_and_closes_the_room_from_the_sidebar():
+    room = open_room()
+    student = join_room(room.code)
+    first = send_digit(room.code, student, THREE, 3).id
+    send_digit(room.code, student, digit_png("7"), 7)
+    at = run(ROOM_PAGE, room=room.code, key=room.token)
+    at.number_input(key="class_digit_no").set_value(first).run()
+    next(b for b in at.button if b.label == "Hide it").click().run()
+    assert not at.exception and texts(at).count('class="class-digit"') == 1
+    at.checkbox(key="class_close_sure").check().run()
+    next(b for b in at.button if b.label == "Close the room").click().run()
+    assert "This room is closed" in texts(at)
+    with pytest.raises(ClassroomError, match="closed"):
+        send_digit(room.code, student, THREE, 3)
