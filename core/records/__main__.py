@@ -17,7 +17,7 @@ import time
 
 from tqdm import tqdm
 
-from core.paths import checkpoint_dir, redirected
+from core.paths import checkpoint_dir, redirected, seeds_dir
 from core.records.views import JOBS, shipped
 from core.storage.records import changed_models, read_index, records_dir, write_records
 
@@ -36,7 +36,7 @@ def missing_records() -> list[str]:
     from core.storage.cache import MissingRecord, noting_entries
 
     problems = [f"{name}: its records were made from other weights" for name in changed_models(shipped_models())]
-    with tempfile.TemporaryDirectory() as cache, redirected(AECL_CACHE_DIR=cache):
+    with tempfile.TemporaryDirectory() as cache, redirected(AECL_CACHE_DIR=cache, AECL_SEEDS_DIR=str(seeds_dir())):
         for job in JOBS:
             try:
                 with noting_entries(compute=False):
@@ -58,7 +58,11 @@ def build(recompute: bool = False) -> int:
 
     target = records_dir()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as nothing_shipped:
-        env = {"AECL_CACHE_DIR": cache, **({"AECL_RECORDS_DIR": nothing_shipped} if recompute else {})}
+        env = {
+            "AECL_CACHE_DIR": cache,
+            "AECL_SEEDS_DIR": str(seeds_dir()),
+            **({"AECL_RECORDS_DIR": nothing_shipped} if recompute else {}),
+        }
         with redirected(**env), noting_entries() as entries:
             load_split.cache_clear()
             forget_loaded_models()
