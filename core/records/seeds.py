@@ -13,20 +13,20 @@ from pathlib import Path
 from core.storage.records import Index
 
 
-def seed_records() -> None:
-    """Read (computing where the weights are here) every known seed model's records, as the views do."""
+def seed_records(code_dims: tuple[int, ...]) -> None:
+    """Read (computing where the weights are here) every known seed model's records, as the views do; latent codes
+    for the sizes in `code_dims`."""
     from core.checkpoints.files import CheckpointMissingError
     from core.checkpoints.seeds import known_seeds
     from core.evaluation.evaluate import evaluate
     from core.evaluation.recognition import predictions
     from core.explore.latent import codes_of_test_digits
-    from core.records.views import SHIPPED_CODE_DIMS
 
     for name, meta in sorted(known_seeds().items()):
         try:
             evaluate("ae", name)
             predictions("ae", name)
-            if meta["latent_dim"] in SHIPPED_CODE_DIMS:
+            if meta["latent_dim"] in code_dims:
                 codes_of_test_digits(name)
         except CheckpointMissingError:
             continue  # neither weights nor records: nothing to ship (a check still names it, computing nothing)

@@ -96,7 +96,7 @@ def _lesson() -> None:
 def _seeds() -> None:
     from core.records.seeds import seed_records
 
-    seed_records()
+    seed_records(SHIPPED_CODE_DIMS)
 
 
 def _dims() -> list[int]:
