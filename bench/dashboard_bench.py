@@ -71,12 +71,12 @@ def startup_ratio(repeats: int = 5) -> dict:
     }
 
 
-def visit(page, url: str, path: str, heading: str) -> float:
+def visit(page, url: str, path: str, heading: str, timeout_ms: int = 180_000) -> float:
     """Seconds to open `url/path` until its heading shows and the script has finished (the claims bench uses it)."""
     start = time.perf_counter()
     page.goto(f"{url}/{path}")
-    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=180_000)
-    return wait_for_app(page, timeout_ms=180_000) - start
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=timeout_ms)
+    return wait_for_app(page, timeout_ms=timeout_ms) - start
 
 
 def click(page, link: str, heading: str) -> float:

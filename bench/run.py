@@ -287,7 +287,13 @@ def section_dashboard() -> str:
 def section_first_visit(repeats: int = 3) -> str:
     import os
 
-    from bench.first_visit_bench import TARGET_S, cold_start_ratio, first_visits, records_bytes
+    from bench.first_visit_bench import (
+        NO_RECORDS_TIMEOUT_S,
+        TARGET_S,
+        cold_start_ratio,
+        first_visits,
+        records_bytes,
+    )
 
     repeats = int(os.environ.get("AECL_BENCH_REPEATS", repeats))
     v = first_visits(repeats=repeats)
@@ -296,6 +302,8 @@ def section_first_visit(repeats: int = 3) -> str:
     ways = ["shared link", "newcomer", "shared link, no records"]
 
     def cell(seconds: float, way: str) -> str:
+        if seconds == float("inf"):
+            return f"> {NO_RECORDS_TIMEOUT_S:.0f}"
         target = TARGET_S.get(way)
         return f"{seconds:.2f}" if target is None or seconds <= target else f"**{seconds:.2f}**"
 
