@@ -28,14 +28,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from core.paths import checkpoint_dir
 from core.storage.atomic import atomic_write_text
 
 FORMAT = 1
 INDEX = "index.json"
-Arrays = dict[str, np.ndarray]
 
 
 def records_dir() -> Path:
