@@ -3,13 +3,19 @@
 import streamlit as st
 
 from core.evaluation import recognition
-from core.evaluation.recognition import DIGIT_NAMES, ConfusedPair, confusion_verdict, most_confused
+from core.evaluation.recognition import (
+    DIGIT_NAMES,
+    SHOWN_EXAMPLES,
+    SHOWN_PAIRS,
+    ConfusedPair,
+    confusion_verdict,
+    most_confused,
+)
 from figures.ratedistortion import confusion_heatmap, images_side_by_side
 from figures.study import level_label
 from ui.measures import classifier_problem, confused_examples, confusion, original_accuracy
 from ui.widgets import evaluation, level_picker, page_guard, png_download
 
-N_PAIRS, N_EXAMPLES = 3, 8
 #: The confusions the study names: "a 2 starts to look like an 8 and a 4 like a 9".
 STUDY_PAIRS = ((2, 8), (4, 9))
 METHODS = {"auto-encoder": "ae", "PCA (same size)": "pca"}
@@ -48,7 +54,7 @@ st.plotly_chart(
     config=png_download(f"confusion_{method}_d{latent_dim}"),
 )
 
-pairs = most_confused(matrix, N_PAIRS)
+pairs = most_confused(matrix, SHOWN_PAIRS)
 st.subheader("The most confused pairs")
 study = [ConfusedPair(t, r, int(matrix[t, r]), int(matrix[t].sum())) for t, r in STUDY_PAIRS]
 st.caption(
@@ -63,7 +69,7 @@ if not pairs:
     st.markdown(f"{where.capitalize()} every reconstruction is read as its own digit.")
 for pair in pairs:
     st.markdown(f"**{pair.sentence(where.capitalize())}.**")
-    originals, recon = confused_examples(method, latent_dim, pair.true, pair.read_as, N_EXAMPLES)
+    originals, recon = confused_examples(method, latent_dim, pair.true, pair.read_as, SHOWN_EXAMPLES)
     st.plotly_chart(
         images_side_by_side(
             originals,

@@ -93,6 +93,17 @@ def test_binomial_interval_is_wilsons():
     assert binomial_ci(0, 20)[1] == 0.0
 
 
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_binomial_interval_matches_scipys_wilson(confidence):
+    from scipy.stats import binomtest
+
+    for successes, n in [(0, 1), (1, 7), (13, 40), (39, 40), (871, 1000), (10000, 10000)]:
+        ci = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+        _, low, high = binomial_ci(successes, n, confidence)
+        assert low == pytest.approx(min(ci.low, successes / n), abs=1e-12)
+        assert high == pytest.approx(max(ci.high, successes / n), abs=1e-12)
+
+
 def test_difference_of_two_digits_means_is_wider_than_either():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(10), 300)

@@ -118,11 +118,10 @@ def _confused_examples(
     method: str, latent_dim: int, true: int, read_as: int, n: int, digest: str, clf: str
 ) -> tuple[np.ndarray, np.ndarray]:
     from core.data.mnist import load_split
-    from core.evaluation.evaluate import reconstruct
-    from core.evaluation.recognition import pair_examples
+    from core.evaluation.recognition import pair_reconstructions
 
-    originals = load_split("test").float_images(pair_examples(method, latent_dim, true, read_as, n))
-    return originals, reconstruct(method, latent_dim, originals)
+    indices, reconstructions = pair_reconstructions(method, latent_dim, true, read_as, n)
+    return load_split("test").float_images(indices), reconstructions
 
 
 def confused_examples(method: str, latent_dim: int, true: int, read_as: int, n: int) -> tuple[np.ndarray, np.ndarray]:

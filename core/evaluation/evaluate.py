@@ -18,13 +18,27 @@ from core.checkpoints.lab import ModelRef, latent_dim_of
 from core.checkpoints.loaded import model_meta
 from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
-from core.evaluation.metrics import ink_normalised_error, per_digit, per_image_mse, psnr
+from core.evaluation.metrics import error_per_ink, ink_pixels, per_digit, per_image_mse, psnr
 from core.levels import compression_pct, latent_bytes
 from core.models.inference import ae_reconstruct
 from core.models.pca import pca_basis
 from core.storage.cache import cached_arrays, is_cached
 
 METHODS = ("ae", "pca")
+
+
+_ink_memo: list[tuple[np.ndarray, np.ndarray]] = []
+
+
+def _ink_pixels_of(images: np.ndarray) -> np.ndarray:
+    """Each digit's ink pixels, counted once per loaded split: every evaluation divides by them, and counting
+    converts the whole set to floats."""
+    for seen, counts in _ink_memo:
+        if seen is images:
+            return counts
+    counts = ink_pixels(to_unit_float(images))
+    _ink_memo[:] = [(images, counts)]
+    return counts
 
 
 def pca_reconstruct(latent_dim: int, images: np.ndarray) -> np.ndarray:
@@ -93,5 +107,5 @@ def evaluate(method: str, latent_dim: ModelRef) -> Evaluation:
         return {"image_mse": per_image_mse(originals, reconstruct(method, latent_dim, originals))}
 
     image_mse = cached_arrays("eval", source_key(method, latent_dim), compute)["image_mse"]
-    ink = ink_normalised_error(image_mse, test.float_images())
+    ink = error_per_ink(image_mse, _ink_pixels_of(test.images), test.images[0].size)
     return Evaluation(method, latent_dim_of(latent_dim), image_mse, ink, np.asarray(test.labels))

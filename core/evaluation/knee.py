@@ -5,10 +5,13 @@ find the turn with the Kneedle algorithm (`kneed`) on log10(MSE) against compres
 the point of a convex increasing curve farthest below the straight line joining its
 ends. The log scale matters: on a linear scale the last point dominates and the knee is
 always the second-to-last point; in log terms we find where the *relative* growth
-takes off. The knee is taken on the AE points only.
+takes off. The knee is taken on the AE points only. It is kept in the disk cache (and so ships with the
+records), keyed by the curve's own numbers: the page then needn't import kneed and its scipy.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
@@ -16,6 +19,9 @@ from core.checkpoints.loaded import available_latent_dims
 from core.evaluation.evaluate import evaluate, evaluation_is_cached
 from core.levels import compression_pct, latent_bytes
 from core.progress import ProgressCallback
+from core.storage.cache import cached_arrays
+
+KNEE_VERSION = 1  # bump when the knee's method or settings change, so no stale knee is served
 
 
 def curve_records(latent_dims: list[int] | None = None, progress: ProgressCallback | None = None) -> list[dict]:
@@ -42,15 +48,21 @@ def curve_is_cached(latent_dims: list[int]) -> bool:
 
 def find_knee(compression: np.ndarray, mse: np.ndarray) -> float | None:
     """Compression % where log-MSE starts to climb steeply; None with fewer than 3 points."""
-    from kneed import KneeLocator
-
     x, y = np.asarray(compression, float), np.asarray(mse, float)
     if len(x) < 3:
         return None
     order = np.argsort(x)
     x, y = x[order], np.log10(y[order])
-    knee = KneeLocator(x, y, curve="convex", direction="increasing").knee
-    return None if knee is None else float(knee)
+
+    def kneedle() -> dict[str, np.ndarray]:
+        from kneed import KneeLocator
+
+        knee = KneeLocator(x, y, curve="convex", direction="increasing").knee
+        return {"knee": np.asarray(np.nan if knee is None else float(knee))}
+
+    key = f"v{KNEE_VERSION}_" + hashlib.sha256(np.stack([x, y]).tobytes()).hexdigest()[:32]
+    knee = float(cached_arrays("knee", key, kneedle)["knee"])
+    return None if np.isnan(knee) else knee
 
 
 def knee_of_records(rows: list[dict], method: str = "ae") -> float | None:

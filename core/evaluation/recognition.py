@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.checkpoints.classifier import classify, load_classifier
+from core.checkpoints.classifier import classify, read_classifier_meta
 from core.data.mnist import data_digest, load_split
 from core.evaluation.evaluate import reconstruct, source_key
 from core.evaluation.metrics import binomial_ci
@@ -31,13 +31,17 @@ DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 ORIGINAL = "original"
 
 
+#: What the Recognisability page shows of a level: its most confused pairs, and so many examples of each.
+SHOWN_PAIRS, SHOWN_EXAMPLES = 3, 8
+
+
 def _with_article(word: str) -> str:
     return ("an " if word[0] in "aeio" else "a ") + word
 
 
 def predictions(method: str, latent_dim: int | None = None) -> np.ndarray:
     """The classifier's reading (N,) of the test digits (`method` "original") or of a method's reconstructions."""
-    clf_sha = load_classifier()[1]["weights_sha256"][:16]
+    clf_sha = read_classifier_meta()["weights_sha256"][:16]
     test = load_split("test")
     if method == ORIGINAL:
         source = f"original_{data_digest()}"
@@ -111,6 +115,25 @@ def pair_examples(method: str, latent_dim: int | None, true: int, read_as: int, 
     labels = np.asarray(load_split("test").labels)
     hits = np.flatnonzero((labels == true) & (predictions(method, latent_dim) == read_as))
     return hits[:k]
+
+
+def pair_reconstructions(
+    method: str, latent_dim: int, true: int, read_as: int, k: int = 6
+) -> tuple[np.ndarray, np.ndarray]:
+    """`pair_examples`' test digits and the method's reconstructions of them, kept in the disk cache (and so
+    shipped for the default levels): the page shows them without running a model."""
+    clf_sha = read_classifier_meta()["weights_sha256"][:16]
+    key = f"pairs_clf_{clf_sha}_{source_key(method, latent_dim)}_{true}to{read_as}_k{k}"
+
+    def compute() -> dict[str, np.ndarray]:
+        indices = pair_examples(method, latent_dim, true, read_as, k)
+        return {
+            "indices": indices,
+            "reconstructions": reconstruct(method, latent_dim, load_split("test").float_images(indices)),
+        }
+
+    arrays = cached_arrays("recognition_examples", key, compute)
+    return arrays["indices"], arrays["reconstructions"]
 
 
 def read_digit(image: np.ndarray) -> tuple[int, float]:

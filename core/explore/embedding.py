@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from core.checkpoints.lab import ModelRef, latent_dim_of
-from core.checkpoints.loaded import load_model_and_meta
+from core.checkpoints.loaded import model_meta
 from core.data.mnist import load_split
 from core.evaluation.metrics import bootstrap_indices, percentile_interval
 from core.models.inference import ae_reconstruct
@@ -43,7 +43,6 @@ PLACE_ITERATIONS = 100
 CACHE_VERSION = 3  # bump whenever an embedding method changes, so no stale map is served
 
 
-
 @dataclass(frozen=True)
 class Embedding:
     xy: np.ndarray  # (2n, 2): first n originals, then their n reconstructions
@@ -54,8 +53,14 @@ class Embedding:
 
     @cached_property
     def overlap_per_point(self) -> np.ndarray:
-        """Computed once per embedding: the page shows both the mean and the per-digit split."""
-        return overlap_per_point(self.xy, self.source)
+        """Computed once per embedding (for a cached map, kept in the disk cache beside it): the page shows
+        both the mean and the per-digit split."""
+        if self.key is None:
+            return overlap_per_point(self.xy, self.source)
+        key = f"{self.key}_k{OVERLAP_K}_with_partner"
+        return cached_arrays("embedding_overlap", key, lambda: {"per_point": overlap_per_point(self.xy, self.source)})[
+            "per_point"
+        ]
 
     @property
     def overlap(self) -> float:
@@ -283,8 +288,9 @@ _EMBEDDERS = {"t-SNE": _tsne, "UMAP": _umap, "PCA": _pca}
 
 
 def embedding_key(latent_dim: ModelRef, method: str, n_per_source: int, seed: int) -> str:
-    """The disk cache's key for one map: the model's weights, the method, the sample and the seed."""
-    sha = load_model_and_meta(latent_dim)[1]["weights_sha256"][:16]
+    """The disk cache's key for one map: the model's weights, the method, the sample and the seed (from the sidecar
+    alone, so a seed model's shipped map is found without its weights)."""
+    sha = model_meta(latent_dim)["weights_sha256"][:16]
     return f"v{CACHE_VERSION}_d{latent_dim_of(latent_dim):03d}_{sha}_{method}_n{n_per_source}_s{seed}"
 
 

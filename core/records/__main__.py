@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from core.paths import checkpoint_dir, redirected, seeds_dir
 from core.records.views import JOBS, shipped
-from core.storage.records import changed_models, read_index, records_dir, write_records
+from core.storage.records import carried_entries, changed_models, read_index, records_dir, write_records
 
 
 def shipped_models() -> dict[str, str]:
@@ -49,7 +49,8 @@ def missing_records() -> list[str]:
 
 
 def build(recompute: bool = False) -> int:
-    """Run every job in an empty cache and ship what they read; returns the records' total bytes."""
+    """Run every job in an empty cache and ship what they read (plus, unless recomputing, the shipped entries
+    they were computed from: `carried_entries`); returns the records' total bytes."""
     from core.checkpoints.loaded import forget_loaded_models
     from core.checkpoints.seeds import describe, seeds_on_disk
     from core.data.mnist import load_split
@@ -74,7 +75,8 @@ def build(recompute: bool = False) -> int:
         kept = {entry: path for entry, path in entries.items() if shipped(*entry)}
         seeds = {name: describe(meta) for name, meta in seeds_on_disk().items()}
         keep, files = carried(read_index(target), target, set(seeds))  # shipped seeds whose weights aren't here
-        index = write_records(target, {**files, **kept}, shipped_models(), {**keep, **seeds})
+        inputs = {} if recompute else carried_entries(shipped_models(), target)
+        index = write_records(target, {**inputs, **files, **kept}, shipped_models(), {**keep, **seeds})
     return index.total_bytes()
 
 

@@ -26,15 +26,26 @@ class Job:
 
 
 def _curve() -> None:
-    from core.evaluation.knee import curve_records
+    from core.evaluation.knee import curve_records, knee_of_records
 
-    curve_records()
+    knee_of_records(curve_records())
 
 
 def _recognition() -> None:
-    from core.evaluation.recognition import recognition_records
+    from core.evaluation.recognition import (
+        SHOWN_EXAMPLES,
+        SHOWN_PAIRS,
+        confusion,
+        most_confused,
+        pair_reconstructions,
+        recognition_records,
+    )
+    from core.levels import STUDY_LATENT_DIMS
 
     recognition_records(_dims())
+    for d in STUDY_LATENT_DIMS:  # the Recognisability page's examples, auto-encoder (its default) at each level
+        for pair in most_confused(confusion("ae", d), SHOWN_PAIRS):
+            pair_reconstructions("ae", d, pair.true, pair.read_as, SHOWN_EXAMPLES)
 
 
 def _maps() -> None:
@@ -43,7 +54,8 @@ def _maps() -> None:
 
     for d in STUDY_LATENT_DIMS:
         for method in SHIPPED_MAP_METHODS:
-            _ = embed(d, method, DEFAULT_PER_SOURCE, 0).mixing  # the map and its overlap figures
+            emb = embed(d, method, DEFAULT_PER_SOURCE, 0)
+            _ = emb.mixing, emb.overlap  # the map and its overlap figures, without and with partners
 
 
 def _two_sample() -> None:
@@ -78,10 +90,11 @@ def _rate_distortion() -> None:
 
 
 def _claims() -> None:
-    from core.claims.catalogue import CLAIMS, shown_divergence, shown_record
+    from core.claims.catalogue import CLAIMS, claim_record, shown_divergence, shown_record
     from core.levels import STUDY_LATENT_DIMS
 
     for key in CLAIMS:
+        claim_record(key)  # what `python -m core.claims` reads (a reused shown record would hide it)
         shown_record(key)
     shown_divergence(sorted(STUDY_LATENT_DIMS))
 

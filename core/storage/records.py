@@ -131,3 +131,20 @@ def changed_models(current: dict[str, str], folder: Path | None = None) -> list[
     weights; empty when every one has its records."""
     shipped = read_index(folder).models
     return sorted(name for name, digest in current.items() if shipped.get(name) != digest)
+
+
+def carried_entries(current: dict[str, str], folder: Path | None = None) -> dict[tuple[str, str], Path]:
+    """The shipped entries an incremental `make records` keeps although no job read them this time.
+
+    A job that finds a shipped result reads only it, not the entries it was computed from, so rebuilding from
+    what the jobs read alone would drop those inputs. Kept: every listed entry whose key names none of the
+    changed models' digests (an outdated entry is never served, only kept); `--recompute` starts from nothing.
+    """
+    folder = folder or records_dir()
+    index = read_index(folder)
+    gone = [digest[:16] for name, digest in index.models.items() if current.get(name) != digest]
+    return {
+        tuple(entry.split("/", 1)): folder / r["file"]
+        for entry, r in index.records.items()
+        if not any(d in entry for d in gone) and (folder / r["file"]).is_file()
+    }
