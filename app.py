@@ -29,6 +29,8 @@ for info in PAGES:
     sections.setdefault(GROUP_TITLES[info.group], []).append(declared(info))
 page = st.navigation(sections, expanded=True)
 presenter_toggle()
-start_warmup()
-with timed_run(page.title):
-    page.run()
+try:
+    with timed_run(page.title):
+        page.run()
+finally:  # after the first page has run, so the warm-up never competes with it (a shared link's page included)
+    start_warmup()

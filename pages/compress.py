@@ -9,7 +9,7 @@ from core.codec.fileformat import SMALL_SET
 from core.data.mnist import load_split
 from core.data.samples import N_TEST
 from core.data.user_digit import InvalidImageError
-from core.explore.round_trip import KEPT, ORDERS, pick_test_digits
+from core.explore.round_trip import DEFAULT_TEST_DIGITS, KEPT, ORDERS, default_quality, pick_test_digits
 from core.levels import N_PIXELS
 from figures.study import reconstruction_grid
 from ui.codec import (
@@ -17,7 +17,6 @@ from ui.codec import (
     compressed_uploads,
     decoded_file,
     decoded_text,
-    default_quality,
     prepared_upload,
     quality_picker,
     show_decoded_code,
@@ -105,7 +104,11 @@ def show_header(header) -> None:
 
 if source == "test":
     c1, c2, c3 = st.columns(3)
-    n = int(c1.number_input("how many test digits", 1, N_TEST, url_int("n", 1000, 1, N_TEST), key="compress_n"))
+    n = int(
+        c1.number_input(
+            "how many test digits", 1, N_TEST, url_int("n", DEFAULT_TEST_DIGITS, 1, N_TEST), key="compress_n"
+        )
+    )
     order = c2.radio(
         "which",
         ORDERS,

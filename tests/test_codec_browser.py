@@ -14,9 +14,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from core.codec import decode_text, digit_text, qualities
 from core.data.mnist import load_split
+from core.explore.round_trip import default_quality
 from core.paths import REPO_ROOT
 from tests.browser import launch_chromium, streamlit_server, wait_for_app
-from ui.codec import default_quality
 
 SHOTS = REPO_ROOT / "tests" / "artifacts"
 

@@ -32,8 +32,8 @@ from core.codec.names import MAX_NAME_BYTES, NamesError, decode_names, encode_na
 from core.codec.registry import MODEL_INDEX
 from core.codec.store import list_codec_models
 from core.data.mnist import load_split
+from core.explore.round_trip import default_quality
 from core.paths import REPO_ROOT
-from ui.codec import default_quality
 
 TEST = load_split("test").images
 FIXTURES = REPO_ROOT / "tests" / "fixtures"

@@ -165,3 +165,22 @@ def test_one_digit_compressed_shows_its_file_as_text_that_decodes_to_it():
     text = line.split("`")[1]
     assert decode_text(text).header.n_images == 1
     assert metrics(at)["file size"] == f"{len(from_text(text)):,} B"
+
+
+def test_a_round_trip_read_back_from_the_cache_is_the_one_computed(tmp_cache):
+    """The Compress page's set ships as a record: what comes back from the cache must be what coding gives."""
+    from core.explore.round_trip import default_quality, pick_test_digits, round_trip, round_trip_test_digits
+
+    quality = default_quality(qualities()).number
+    direct = round_trip(load_split("test").images[pick_test_digits(40, "random", 3)], quality)
+    first = round_trip_test_digits(40, quality, "random", 3)  # computed, and written to the cache
+    assert any(tmp_cache.rglob("*.npz"))
+    again = round_trip_test_digits(40, quality, "random", 3)  # read back
+    for result in (first, again):
+        assert result.data == direct.data and result.header == direct.header
+        assert np.array_equal(result.mse, direct.mse) and np.array_equal(result.worst, direct.worst)
+        assert sorted(result.decoded) == sorted(direct.decoded)
+        for i in direct.decoded:
+            assert np.array_equal(result.decoded[i], direct.decoded[i])
+            assert np.array_equal(result.originals[i], direct.originals[i])
+    assert again.names[0].startswith("t") and len(again.names) == 40

@@ -121,7 +121,8 @@ def test_the_digits_code_is_shown_as_bits_and_text_at_every_quality_with_a_link(
     from core.codec import compress, decode_text, qualities, to_text
     from core.codec.fileformat import parse_file
     from core.data.user_digit import prepare_digit
-    from ui.codec import default_quality, grouped_hex
+    from core.explore.round_trip import default_quality
+    from ui.codec import grouped_hex
 
     at = start()
     at.file_uploader(key="uploads").set_value(("three.png", digit_png("3"), "image/png")).run()

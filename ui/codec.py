@@ -26,9 +26,8 @@ from core.codec import (
 )
 from core.codec.fileformat import parse_file
 from core.data.user_digit import prepare_digit_steps
-from core.explore.round_trip import RoundTrip, round_trip, round_trip_test_digits
+from core.explore.round_trip import RoundTrip, default_quality, round_trip, round_trip_test_digits
 from core.levels import latent_bytes
-from core.ratedistortion.records import TARGET_MSE
 from ui.images import image_row
 from ui.state import url_parsed
 
@@ -53,12 +52,6 @@ def usable_qualities() -> list[Quality]:
         )
         st.stop()
     return found
-
-
-def default_quality(found: list[Quality]) -> Quality:
-    """The fewest bytes whose test error is within the rate–distortion page's target (else the best error)."""
-    good = [q for q in found if q.mse <= TARGET_MSE]
-    return min(good, key=lambda q: q.bytes_per_digit) if good else min(found, key=lambda q: q.mse)
 
 
 def quality_picker(found: list[Quality], default: Quality, key: str = "quality") -> Quality:

@@ -1,33 +1,38 @@
 """Warm the server in the background, so the first visit to a view doesn't wait for torch.
 
-The home page stays free of torch so it paints at once; meanwhile one thread per server
-process imports torch, loads every checkpoint (the codec's too) and imports the libraries the views reach for
-(each a second of imports the first page to need it would wait for). What the views compute
-from the shipped models ships with them (`core.storage.records`), so nothing is evaluated here.
+The home page stays free of torch so it paints at once; once the first page has run, one thread per
+server process imports torch, loads every checkpoint (the classifier's and the codec's too) and imports
+the libraries the views reach for (each a second of imports the first page to need it would wait for).
+What the views compute from the shipped models ships with them (`core.storage.records`), so nothing is
+evaluated here.
 A person reading the home page for a few seconds then finds the views warm.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 import time
 
 import streamlit as st
 
-START_DELAY_S = 5.0  # let the first page paint and settle before the warm-up competes for the GIL and the cores
-#: Imported after the models, in this order: the error curve's knee finder, the maps' and the classifier
-#: two-sample test's scikit-learn, the placer's t-SNE, the intervals' statistics, the image codecs, our figures.
+#: The warm-up starts when the first page's script has finished (app.py), this long after: the page's last
+#: messages are sent and its charts drawn in the browser before the warm-up takes the GIL and a core.
+START_DELAY_S = 0.5
+#: Imported after the models, in this order: what every view draws with (pandas, our figures and their
+#: plotly), the image codecs, then what a setting the records don't cover reaches for (the maps' and the
+#: two-sample test's scikit-learn, the intervals' statistics, the placer's t-SNE).
 VIEW_LIBRARIES = (
-    "kneed",
-    "sklearn.neighbors",
-    "sklearn.decomposition",
-    "openTSNE",
-    "scipy.stats",
-    "imagecodecs",
+    "pandas",
     "figures.study",
     "figures.ratedistortion",
     "figures.claims",
+    "imagecodecs",
+    "sklearn.neighbors",
+    "sklearn.decomposition",
+    "scipy.stats",
+    "openTSNE",
 )
 
 
@@ -45,6 +50,10 @@ def _warm() -> None:
             load_model(d)
         except Exception:  # a broken checkpoint is reported by the page that needs it; warm the rest
             continue
+    from core.checkpoints.classifier import ClassifierError, load_classifier
+
+    with contextlib.suppress(ClassifierError):  # the pages that need it say what is wrong
+        load_classifier()
     from core.codec.store import list_codec_models, load_rate_model
 
     for name in list_codec_models():  # the codec's rate models: Compress, Your digit and Rate–distortion use them

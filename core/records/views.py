@@ -89,6 +89,15 @@ def _rate_distortion() -> None:
             reconstruct_point(point, side_by_side_indices())
 
 
+def _compress() -> None:
+    from core.codec import qualities
+    from core.explore.round_trip import DEFAULT_TEST_DIGITS, ORDERS, default_quality, round_trip_test_digits
+
+    found = qualities()
+    if found:  # the Compress page's default file: its default number of test digits, sampled, at its default quality
+        round_trip_test_digits(DEFAULT_TEST_DIGITS, default_quality(found).number, ORDERS[0], 0)
+
+
 def _claims() -> None:
     from core.claims.catalogue import CLAIMS, claim_record, shown_divergence, shown_record
     from core.levels import STUDY_LATENT_DIMS
@@ -126,6 +135,7 @@ JOBS = (
     Job("latent codes of the narrow models", _codes),
     Job("the home page's digit", _showcase),
     Job("rate–distortion records", _rate_distortion),
+    Job("the Compress page's default file", _compress),
     Job("the study's claims", _claims),
     Job("the lesson's steps", _lesson),
     Job("the extra training seeds", _seeds),
