@@ -385,19 +385,24 @@ def side_by_side_indices(n: int = 10) -> list[int]:
     return [int((labels == d).argmax()) for d in range(n)]
 
 
-def _point_key(record: dict, indices: list[int]) -> str | None:
-    """The disk cache's key for a point's images when they cost a whole set's work (latent codes of all digits,
-    or the whole mosaic); None for points that encode just the digits asked for."""
+def _point_key(record: dict, indices: list[int]) -> str:
+    """The disk cache's key for a point's images: what they are computed from (the latent codes of all digits,
+    the codec's model and weights, or the classical codecs' library versions). Every point is kept, so the
+    page's side-by-side digits ship with the records: even a point that codes just the digits asked for runs
+    a pure-Python exact coder or an image codec per digit on each new server."""
     params = record["params"]
     if "storage" in params:
         inputs = _source(record["family"], params["latent_dim"])
-    elif record["family"] != CODEC_FAMILY and framing(record) == HEADERS_SHARED:
+    elif record["family"] == CODEC_FAMILY:
+        from core.codec.fileformat import FORMAT_VERSION
+        from core.codec.store import read_codec_meta
+
+        inputs = [data_digest(), params["model"], read_codec_meta(params["model"])["weights_sha256"], FORMAT_VERSION]
+    else:
         import imagecodecs
         import PIL
 
         inputs = [data_digest(), PIL.__version__, imagecodecs.__version__, imagecodecs.jpegxl_version()]
-    else:
-        return None
     spec = [RD_VERSION, record["method"], record["setting"], params, record["n_images"], inputs, indices]
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -406,14 +411,12 @@ def reconstruct_point(record: dict, indices: list[int]) -> np.ndarray:
     """What a reader gets back for test digits `indices` at this operating point, float32 (k, 28, 28).
 
     Latent methods store the whole set's codes (8-bit offsets and steps depend on the set)
-    and decode just the rows asked for; a shared file is the whole set's, decoded and cut; both
-    are kept in the disk cache. Per-file codecs and the codec (which codes each digit on its own)
-    encode just those digits.
+    and decode just the rows asked for; a shared file is the whole set's, decoded and cut. Per-file
+    codecs and the codec (which codes each digit on its own) encode just those digits. Every point is
+    kept in the disk cache (`_point_key`).
     """
     idx = [int(i) for i in indices]
     key = _point_key(record, idx)
-    if key is None:
-        return _reconstruct_point(record, idx)
     return cached_arrays("rd_points", key, lambda: {"images": _reconstruct_point(record, idx)})["images"]
 
 
