@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.codec.latent_codec import decompress, encode_file, latents
-from core.codec.store import load_rate_model, qualities, quality_by_number
+from core.codec.store import load_rate_model, qualities, quality_by_number, read_codec_meta
 from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
 from core.ratedistortion.codecs import PER_FILE, make_record
@@ -44,7 +44,8 @@ def quality_records(images: np.ndarray, number: int) -> list[dict]:
 
 
 def _key(n_images: int | None) -> str:
-    digests = [(q.model, load_rate_model(q.model)[1]["weights_sha256"]) for q in qualities()]
+    """Names the models by their sidecars' weights digests: no model is loaded to find whether records exist."""
+    digests = [(q.model, read_codec_meta(q.model)["weights_sha256"]) for q in qualities()]
     spec = json.dumps([RECORDS_VERSION, data_digest(), digests, n_images])
     return "codec_" + hashlib.sha256(spec.encode()).hexdigest()[:24]
 
