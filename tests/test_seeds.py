@@ -134,3 +134,53 @@ def test_records_of_seeds_whose_weights_are_absent_are_carried_over(tmp_path):
     keep, files = carried(index, tmp_path, on_disk={"ae_d008_seed2"})
     assert list(keep) == ["ae_d008_seed1"]
     assert sorted(p.name for p in files.values()) == ["x.npz", "y.npz"]
+
+
+def synthetic_mixing(drifting: int, n: int = 1000, seed: int = 0):
+    """One map's partner-free overlap (`core.explore.embedding.overlap`, the real computation) where digit
+    `drifting`'s reconstructions sit off their originals and every other digit's mix with them."""
+    from core.explore.embedding import overlap
+
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), n // 10)
+    centres = np.stack([np.cos(labels), np.sin(labels)], 1) * 20
+    originals, recon = centres + rng.normal(size=(n, 2)), centres + rng.normal(size=(n, 2))
+    recon[labels == drifting] += 3.0
+    xy = np.concatenate([originals, recon])
+    partner = np.concatenate([np.arange(n, 2 * n), np.arange(n)])
+    return overlap(xy, np.repeat([0, 1], n), np.concatenate([labels, labels]), partner, n_boot=200)
+
+
+def test_counting_seeds_flips_the_tsne_claim_when_the_other_seeds_maps_drift_another_digit():
+    from core.claims import study_figures
+    from core.evaluation.verdicts import HOLDS
+
+    alone = study_figures.tsne_separation(synthetic_mixing(1))
+    assert alone.outcome == HOLDS
+    others = [synthetic_mixing(7, seed=s) for s in range(1, 5)]  # seeds 1-4: a 7 drifts, the 1s mix
+    rec = study_figures.with_seeds("tsne_separation", alone, [synthetic_mixing(1), *others])
+    assert rec.outcome != HOLDS and rec.seeds["changed_verdict"]
+    assert "changed the verdict: holds on seed 0 alone" in rec.notes[-1]
+    agree = [synthetic_mixing(1, seed=s) for s in range(5)]
+    same = study_figures.with_seeds("tsne_separation", alone, agree)
+    assert same.outcome == HOLDS and not same.seeds["changed_verdict"]
+    assert "did not change the verdict (holds)" in same.notes[-1]
+
+
+def test_counting_seeds_flips_the_degradation_claim_when_other_seeds_break_the_knob():
+    from core.claims import degradation
+    from core.evaluation.verdicts import HOLDS
+    from tests.test_claims import synthetic_degradation
+
+    data = synthetic_degradation(True, 6)
+    alone = degradation.record(data)
+    assert alone.parts[2].verdict.outcome == HOLDS  # on seed 0 the error falls at every step
+    err = np.asarray(data["ae_err"])
+    bumped = err[3] * (err[2].mean() / err[3].mean()) * 1.3  # a code size that, trained again, is worse than the last
+    seeds = {4: [0, 1, 2, 3, 4]}
+    rec = degradation.with_seeds(alone, data, seeds, {4: np.stack([err[3], bumped, bumped, bumped, bumped])})
+    assert rec.parts[2].verdict.outcome != HOLDS and rec.seeds["changed_verdict"]
+    assert "Error falls at every step" in rec.notes[-1]  # the part that moved is named
+    steady = degradation.with_seeds(alone, data, seeds, {4: np.stack([err[3]] * 5)})
+    assert [p.verdict.outcome for p in steady.parts] == [p.verdict.outcome for p in alone.parts]
+    assert not steady.seeds["changed_verdict"]

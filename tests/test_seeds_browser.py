@@ -42,5 +42,6 @@ def test_per_digit_error_says_how_many_seeds_agree_on_the_hardest_digit(seeded_p
     visit(seeded_page, "per-digit", "seeds_per_digit", "Over training seeds", "is hardest at 95.0% · d=39 in")
 
 
-def test_the_claims_page_says_whether_seeds_changed_each_verdict(seeded_page):
-    visit(seeded_page, "claims?claim=hardest", "seeds_claims", "seeds: unchanged", "Counting training seeds")
+@pytest.mark.parametrize("claim", ["hardest", "degradation", "tsne_separation"])
+def test_the_claims_page_says_whether_seeds_changed_each_verdict(seeded_page, claim):
+    visit(seeded_page, f"claims?claim={claim}", f"seeds_claims_{claim}", "seeds: unchanged", "Counting training seeds")

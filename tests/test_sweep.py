@@ -84,6 +84,19 @@ def test_ray_and_a_pinned_process_here_train_identical_weights(local_ray, tmp_pa
     assert a["weights_sha256"] == b["weights_sha256"]
 
 
+def test_the_same_job_run_twice_gives_the_same_bytes_on_ray_and_in_process(local_ray, tmp_path):
+    """What `make checkpoints` relies on: one host, one thread per job, the same weights file every time."""
+    from core.sweep.engine import run_here, run_on_ray
+    from core.sweep.grid import grid_jobs
+
+    def weights(run, folder):
+        assert run(grid_jobs([2], [1], epochs=1, train_fraction=0.01, out=folder)).ok
+        return (folder / "ae_d002_seed1.safetensors").read_bytes()
+
+    assert weights(run_on_ray, tmp_path / "ray1") == weights(run_on_ray, tmp_path / "ray2")
+    assert weights(run_here, tmp_path / "here1") == weights(run_here, tmp_path / "here2")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -19,13 +19,27 @@ from core.evaluation.metrics import bootstrap_indices
 from core.evaluation.verdicts import ranking_verdict
 
 
+def two_level(
+    estimates: np.ndarray, replicates: np.ndarray, seed: int = 0, resample_seeds: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """`estimates` (S, ...): one per seed; `replicates` (S, n_boot, ...): each seed's digit bootstrap. Returns (the
+    mean over seeds, shape (...); the two-level replicates, (n_boot, ...)): each replicate draws S seeds with
+    replacement and averages their replicates of that draw. One seed, or `resample_seeds=False`: the digit-only
+    replicates of the seeds' mean."""
+    estimates, replicates = np.asarray(estimates, np.float64), np.asarray(replicates, np.float64)
+    n_seeds, n_boot = replicates.shape[:2]
+    if n_seeds == 1 or not resample_seeds:
+        return estimates.mean(0), replicates.mean(0)
+    picks = np.random.default_rng(seed).integers(0, n_seeds, size=(n_boot, n_seeds))
+    return estimates.mean(0), replicates[picks, np.arange(n_boot)[:, None]].mean(1)
+
+
 def seeded_group_means(
     per_seed: Sequence[Sequence[np.ndarray]], n_boot: int = N_BOOT, seed: int = 0, resample_seeds: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """`per_seed[s][j]`: seed s's values in group j, shape (n_j,) or (n_j, K) (columns resampled together).
     Returns (the mean over seeds of each group's mean, shape (G, ...); the two-level replicates, (n_boot, G, ...)).
     `resample_seeds=False` keeps every seed in every replicate: the digit-only interval of the same models."""
-    n_seeds = len(per_seed)
     means = np.stack([np.stack([np.asarray(v, np.float64).mean(0) for v in groups]) for groups in per_seed])
     reps = np.stack(
         [
@@ -39,10 +53,7 @@ def seeded_group_means(
             for s, groups in enumerate(per_seed)
         ]
     )  # (S, n_boot, G, ...)
-    if n_seeds == 1 or not resample_seeds:
-        return means.mean(0), reps.mean(0)
-    picks = np.random.default_rng(seed).integers(0, n_seeds, size=(n_boot, n_seeds))
-    return means.mean(0), reps[picks, np.arange(n_boot)[:, None]].mean(1)
+    return two_level(means, reps, seed, resample_seeds)
 
 
 def by_digit(errors: np.ndarray, labels: np.ndarray) -> list[list[np.ndarray]]:
@@ -76,6 +87,20 @@ def ratio_part(ae: np.ndarray, pca: np.ndarray, name: str, seed: int = 0) -> Par
     est, rep = seeded_group_means(per_seed, seed=seed)
     ratio = as_interval(est[0, 0] / est[0, 1], rep[:, 0, 0] / rep[:, 0, 1])
     return part(name, "error, auto-encoder ÷ PCA", ratio, 1.0, False)
+
+
+def overlap_part(mixings: Sequence, leader: int, claim: str, seed: int = 0) -> Part:
+    """ "`leader`'s reconstructions mix least with its originals" over the seeds' maps (`OverlapResult`s, one per
+    seed, each with its digit bootstrap's per-digit replicates)."""
+    digits = sorted(set.intersection(*(set(m.per_digit) for m in mixings)))
+    est = np.array([[m.per_digit[d][0] for d in digits] for m in mixings])
+    reps = np.stack([np.asarray(m.replicates)[:, digits] for m in mixings])
+    est, rep = two_level(est, reps, seed)
+    at = digits.index(leader)
+    diffs = {d: as_interval(est[at] - est[j], rep[:, at] - rep[:, j]) for j, d in enumerate(digits) if d != leader}
+    v = ranking_verdict(claim, diffs, lowest=True, measure=f"digit {leader}'s overlap, difference")
+    rival = next(k for k, d in diffs.items() if d == (v.estimate, v.low, v.high))
+    return from_verdict(claim, f"digit {leader}'s overlap − digit {rival}'s (its nearest rival)", v, 0.0, False)
 
 
 def over_seeds(record: ClaimRecord, seeded: dict[str, Part], seeds: dict[int, list[int]]) -> ClaimRecord:

@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-fraction", type=float, default=None, help="train on a share of the digits")
     parser.add_argument("--out", type=Path, default=None, help="one folder for every model (default: shipped/seeds)")
     parser.add_argument("--address", default=None, help="a Ray cluster to join (default: RAY_ADDRESS, else local)")
+    parser.add_argument("--cpus", type=int, default=None, help="a local Ray's cores (default: all of them)")
     parser.add_argument("--in-process", action="store_true", help="no Ray: the jobs one after another here")
     args = parser.parse_args(raw)
     try:
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         reexec_pinned("core.sweep", raw)  # the workers' kernels, so weights match a Ray run's
     from core.sweep.engine import run_here, run_on_ray
 
-    report = run_here(jobs) if args.in_process else run_on_ray(jobs, args.address)
+    report = run_here(jobs) if args.in_process else run_on_ray(jobs, args.address, cpus=args.cpus)
     for name, error in report.failed.items():
         print(f"failed: {name}: {error}", file=sys.stderr)
     print(

@@ -142,9 +142,9 @@ def run_here(jobs: list[SweepJob], bar=None) -> SweepReport:
 
 
 @contextmanager
-def ray_session(address: str | None = None) -> Iterator[None]:
+def ray_session(address: str | None = None, cpus: int | None = None) -> Iterator[None]:
     """Ray for the block: joined if already up in this process, a cluster's when `address` (or RAY_ADDRESS) names
-    one, else a local one on this machine's cores, started here and stopped after."""
+    one, else a local one on `cpus` of this machine's cores (default all), started here and stopped after."""
     import ray
 
     if ray.is_initialized():
@@ -154,22 +154,25 @@ def ray_session(address: str | None = None) -> Iterator[None]:
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+        ray.init(num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:
         ray.shutdown()
 
 
-def run_on_ray(jobs: list[SweepJob], address: str | None = None, poll_s: float = 1.0) -> SweepReport:
-    """Run the jobs not yet done as Ray tasks (each lands as soon as it finishes); failures are collected by name."""
+def run_on_ray(
+    jobs: list[SweepJob], address: str | None = None, poll_s: float = 1.0, cpus: int | None = None
+) -> SweepReport:
+    """Run the jobs not yet done as Ray tasks (each lands as soon as it finishes); failures are collected by name.
+    `cpus` caps a local Ray's cores (a cluster brings its own)."""
     from tqdm import tqdm
 
     report, start = SweepReport(), time.perf_counter()
     todo = pending_jobs(jobs, report)
     if not todo:
         return report
-    with ray_session(address):
+    with ray_session(address, cpus):
         import ray
 
         task = ray.remote(num_cpus=1, runtime_env={"env_vars": worker_env()}, max_retries=0)(run_job)
