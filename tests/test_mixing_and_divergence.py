@@ -12,7 +12,7 @@ from core.evaluation.divergence import (
     two_sample_accuracy,
     two_sample_test,
 )
-from core.evaluation.metrics import binomial_ci, bootstrap_ci, difference_ci, per_digit
+from core.evaluation.metrics import binomial_ci, bootstrap_ci, difference_ci, mean_ci, per_digit
 from core.evaluation.verdicts import CANT_TELL, DOES_NOT_HOLD, HOLDS, every, judge, ranking_verdict, verdict
 from core.explore.embedding import MIXING_THRESHOLD, overlap, overlap_score
 
@@ -91,6 +91,17 @@ def test_binomial_interval_is_wilsons():
     est, low, high = binomial_ci(50, 100)
     assert (est, round(low, 4), round(high, 4)) == (0.5, 0.4038, 0.5962)  # Wilson's textbook value for 50/100
     assert binomial_ci(0, 20)[1] == 0.0
+
+
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_mean_interval_is_students_t(confidence):
+    from scipy import stats
+
+    values = np.random.default_rng(1).normal(size=37)
+    m, low, high = mean_ci(values, confidence)
+    t_low, t_high = stats.t.interval(confidence, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    assert m == pytest.approx(values.mean()) and low == pytest.approx(t_low, abs=1e-12)
+    assert high == pytest.approx(t_high, abs=1e-12)
 
 
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
