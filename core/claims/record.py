@@ -22,7 +22,7 @@ Interval = tuple[float, float, float]  # (estimate, low, high)
 #: Bootstrap resamples behind every interval here; seeded, so a record is the same on every run.
 N_BOOT = 1000
 #: Bumped whenever a record's layout or an experiment's arithmetic changes, so no stale record is served.
-RECORD_VERSION = 6
+RECORD_VERSION = 7
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,29 @@ def overlap_part(mixings: Sequence, leader: int, claim: str, seed: int = 0) -> P
     return from_verdict(claim, f"digit {leader}'s overlap − digit {rival}'s (its nearest rival)", v, 0.0, False)
 
 
+def seed_list(seeds: Sequence[int]) -> str:
+    """`[0, 1, 2, 3, 4, 7]` as "0–4, 7"."""
+    runs: list[list[int]] = []
+    for s in sorted(seeds):
+        if runs and s == runs[-1][-1] + 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def counted_seeds(seeds: dict[int, list[int]]) -> str:
+    """The seeds counted at each level, levels with the same seeds together: "seeds 0–4 at d=8, 39 and 78"."""
+    by_seeds: dict[str, list[int]] = {}
+    for d, s in sorted(seeds.items()):
+        by_seeds.setdefault(seed_list(s), []).append(d)
+    phrases = []
+    for listed, dims in by_seeds.items():
+        where = ", ".join(map(str, dims[:-1])) + f" and {dims[-1]}" if len(dims) > 1 else str(dims[0])
+        phrases.append(f"seed{'s' if len(listed) > 1 else ''} {listed} at d={where}")
+    return "; ".join(phrases)
+
+
 def over_seeds(record: ClaimRecord, seeded: dict[str, Part], seeds: dict[int, list[int]]) -> ClaimRecord:
     """`record` with the parts named in `seeded` judged over training seeds (`seeds`: level -> its seeds); the
     shipped model's own verdicts kept in its `seeds`, and a note saying whether counting seeds changed
@@ -111,7 +134,7 @@ def over_seeds(record: ClaimRecord, seeded: dict[str, Part], seeds: dict[int, li
         return record
     parts = [seeded.get(p.name, p) for p in record.parts]
     new = replace(record, parts=parts)
-    counted = ", ".join(f"d={d}: seeds {', '.join(map(str, s))}" for d, s in sorted(seeds.items()))
+    counted = counted_seeds(seeds)
     changed = [
         f"{p.name}: {p.verdict.outcome} over seeds (seed 0 alone: {old.verdict.outcome})"
         for p, old in zip(parts, record.parts, strict=True)
