@@ -364,3 +364,27 @@ def test_the_shipped_rate_models_are_the_sweep_that_make_checkpoints_trains():
         train = read_codec_meta(name)["train"]
         for field in ("latent_dim", "lmbda", "epochs", "components", "from_scratch", "init_step"):
             assert train[field] == getattr(config, field), (name, field)
+
+
+def test_a_rate_model_with_its_own_wider_decoder_loads_back_and_writes_the_file_its_trainer_measured(
+    tmp_path, monkeypatch
+):
+    """`RateTrainConfig.decoder` builds the decoder apart from the encoder; the sidecar says how, so the model
+    loads back as trained: the same bytes and error on the 10,000 test digits as the trainer recorded."""
+    from core.codec.store import forget_rate_models
+    from core.codec.training import RateTrainConfig, measure, train_rate_model
+
+    monkeypatch.setenv("AECL_CHECKPOINT_DIR", str(tmp_path))
+    decoder = {"channels": [40, 56], "hidden": 320}
+    config = RateTrainConfig(
+        12, 3e-3, max_lr=1e-2, components=4, from_scratch=True, train_fraction=0.01, decoder=decoder
+    )
+    meta = train_rate_model(config)
+    assert meta["decoder_model"]["channels"] == [40, 56] and meta["model"]["channels"] == [32, 48]
+    forget_rate_models()
+    model, loaded = load_rate_model(config.name)
+    assert model.ae.decoder.c2 == 56 and model.ae.decoder.from_latent[0].out_features == 320
+    again = measure(model, config.name, config.lmbda, TEST)
+    assert again["file_bytes"] == loaded["metrics"]["file_bytes"]
+    assert again["test_mse"] == pytest.approx(loaded["metrics"]["test_mse"], rel=1e-6)
+    forget_rate_models()

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from core.codec.entropy import EntropyTables, counts_from_probabilities
-from core.models.autoencoder import AutoEncoder, ModelConfig
+from core.models.autoencoder import AutoEncoder, Decoder, ModelConfig
 
 #: Tail mass left outside a table's support on each side (lumped into its end symbols, so still codable).
 TAIL_MASS = 1e-5
@@ -30,12 +30,20 @@ MAX_SYMBOLS = 4096
 
 
 class RateModel(nn.Module):
-    """An auto-encoder with a quantised latent and its learned density, a mixture of `components` factorized ones."""
+    """An auto-encoder with a quantised latent and its learned density, a mixture of `components` factorized ones.
 
-    def __init__(self, config: ModelConfig, components: int = 1) -> None:
+    `decoder`, where given, builds the decoder apart from the encoder (e.g. wider: decoding is what a digit's
+    quality depends on, encoding only where the latents land); None: both from `config`."""
+
+    def __init__(self, config: ModelConfig, components: int = 1, decoder: ModelConfig | None = None) -> None:
         super().__init__()
         d = config.latent_dim
         self.ae = AutoEncoder(config)
+        if decoder is not None:
+            if decoder.latent_dim != d:
+                raise ValueError(f"the decoder's latent size {decoder.latent_dim} is not the encoder's {d}")
+            self.ae.decoder = Decoder(decoder)
+        self.decoder_config = decoder
         self.log_gain = nn.Parameter(torch.zeros(d))
         self.loc = nn.Parameter(torch.zeros(components, d))
         self.log_scale = nn.Parameter(torch.zeros(components, d))

@@ -58,6 +58,8 @@ def read_codec_meta(name: str, folder: Path | None = None) -> dict:
     try:
         meta = json.loads(paths.meta.read_text())
         ModelConfig.from_dict(meta["model"])
+        if "decoder_model" in meta:
+            ModelConfig.from_dict(meta["decoder_model"])
         meta["weights_sha256"], meta["latent_dim"], meta["lmbda"]
     except (ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(f"{paths.meta.name} is unreadable ({type(exc).__name__}: {exc}). {hint}") from exc
@@ -69,7 +71,11 @@ def _load(name: str, weights_sha256: str, folder: Path) -> tuple[RateModel, dict
     model, meta = load_pair(
         codec_paths(name, folder),
         lambda: read_codec_meta(name, folder),
-        lambda meta: RateModel(ModelConfig.from_dict(meta["model"]), int(meta.get("components", 1))),
+        lambda meta: RateModel(
+            ModelConfig.from_dict(meta["model"]),
+            int(meta.get("components", 1)),
+            ModelConfig.from_dict(meta["decoder_model"]) if "decoder_model" in meta else None,
+        ),
         f"Retrain it with: {train_command(name)}",
     )
     for p in model.parameters():

@@ -66,6 +66,7 @@ class RateTrainConfig:
     from_scratch: bool = False  # else warm-started from the shipped auto-encoder of its size
     seed: int = 0
     train_fraction: float = 0.3  # warm-started: a third of an epoch moves the rate most of the way
+    decoder: dict | None = None  # from scratch: ModelConfig fields the decoder alone has otherwise (e.g. wider)
 
     @property
     def name(self) -> str:
@@ -96,9 +97,13 @@ def _start(config: RateTrainConfig, train_x: torch.Tensor) -> tuple[RateModel, d
     (returned: what it started from); its quantisation step and its mixture set from its first latents."""
     warm = None
     if config.from_scratch:
-        model = RateModel(ModelConfig(latent_dim=config.latent_dim), config.components)
+        network = ModelConfig(latent_dim=config.latent_dim)
+        decoder = ModelConfig.from_dict({**network.to_dict(), **config.decoder}) if config.decoder else None
+        model = RateModel(network, config.components, decoder)
         model.ae.decoder.start_at_mean(train_x.mean(0))
     else:
+        if config.decoder:
+            raise ValueError("a warm start keeps the shipped auto-encoder's decoder; a new one trains from scratch")
         ae, ae_meta = load_checkpoint(config.latent_dim)
         model = RateModel(ae.config, config.components)
         model.ae.load_state_dict(ae.state_dict())
@@ -191,6 +196,7 @@ def train_rate_model(config: RateTrainConfig, progress: Callable[[int, int, floa
         "lmbda": config.lmbda,
         "components": model.components,
         "model": model.config.to_dict(),
+        **({"decoder_model": model.decoder_config.to_dict()} if model.decoder_config else {}),
         "train": asdict(config),
         "warm_start": warm,
         "history": history,
