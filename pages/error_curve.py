@@ -7,7 +7,7 @@ from core.checkpoints.card import network_of, network_text, trained_on_an_earlie
 from core.evaluation.evaluate import evaluate, evaluation_is_cached
 from core.evaluation.knee import curve_is_cached, curve_records, knee_of_records
 from core.levels import STUDY_LATENT_DIMS
-from core.models.autoencoder import NARROW_CODE_MAX, ModelConfig
+from core.models.config import NARROW_CODE_MAX, ModelConfig
 from figures.study import level_label
 from ui.progress import TimedProgress
 from ui.widgets import cached_curve_records, evaluation, page_guard, picked_models, png_download, usable_lab_models
@@ -49,7 +49,8 @@ else:
 from core.evaluation.seeds import seed_curve_rows  # noqa: E402
 from figures.study import error_curve  # noqa: E402  (after the spinner so the import cost is hidden)
 
-seed_rows = seed_curve_rows(sorted(STUDY_LATENT_DIMS))  # each seed's errors are shipped records: read, not computed
+# each seed's errors are shipped records: read, not computed; a level whose own checkpoint isn't usable is left out
+seed_rows = seed_curve_rows(sorted(set(STUDY_LATENT_DIMS) & set(dims)))
 st.plotly_chart(
     error_curve(rows, knee, log_y=log_y, x_axis=x_axis, lab=lab_rows, seeds=seed_rows),
     width="stretch",

@@ -81,6 +81,61 @@ def test_a_corrupt_checkpoint_is_reported_on_the_page_and_skipped(damaged_checkp
     assert any("d=8" in str(o) for o in at.multiselect(key="digit_levels").options)
 
 
+def test_a_forged_pair_is_refused_without_torch_and_by_the_loader(tmp_path, monkeypatch, clear_loader_caches):
+    """Weights of another size put under d=39's name, with a sidecar that names their digest: the checksum
+    passes, so only the network's parameter count can tell. The torch-free check and the strict load both
+    refuse it, naming the file and how to rebuild it."""
+    import hashlib
+    import json
+    import shutil
+
+    from core.checkpoints.files import CheckpointError, load_checkpoint, verify_checkpoint
+    from core.paths import checkpoint_dir
+
+    folder = tmp_path / "checkpoints"
+    shutil.copytree(checkpoint_dir(), folder)
+    assert verify_checkpoint(39, folder)["latent_dim"] == 39  # the shipped pair passes
+    forged = (folder / "ae_d078.safetensors").read_bytes()
+    (folder / "ae_d039.safetensors").write_bytes(forged)
+    meta = json.loads((folder / "ae_d039.json").read_text())
+    meta["weights_sha256"] = hashlib.sha256(forged).hexdigest()
+    (folder / "ae_d039.json").write_text(json.dumps(meta))
+    for check in (verify_checkpoint, load_checkpoint):
+        with pytest.raises(CheckpointError, match=r"ae_d039\.safetensors does not fit its config") as exc:
+            check(39, folder)
+        assert "python -m core.train --latent-dim 39" in str(exc.value)
+
+
+def test_pages_whose_results_ship_open_without_torch():
+    """A shared link's first page waits for nothing it doesn't use: these pages draw from the shipped records,
+    so running them (an empty cache, a fresh process) must not import torch."""
+    import subprocess
+    import sys
+
+    from core.paths import REPO_ROOT
+
+    script = """
+import os, sys, tempfile
+os.environ["AECL_CACHE_DIR"] = tempfile.mkdtemp()
+from streamlit.testing.v1 import AppTest
+for page in sys.argv[1:]:
+    at = AppTest.from_file(page, default_timeout=300)
+    at.run()
+    assert not at.exception, (page, [e.message for e in at.exception])
+    assert "torch" not in sys.modules, page
+print("ok")
+"""
+    pages = ["per_digit", "error_curve", "recognisability", "embedding", "rate_distortion", "claims"]
+    out = subprocess.run(
+        [sys.executable, "-c", script, *(str(REPO_ROOT / "pages" / f"{p}.py") for p in pages)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
 def test_damaged_data_gives_an_error_page_that_says_what_to_do(data_copy, tmp_cache, clear_loader_caches):
     _flip_middle_byte(data_copy / "t10k-images-idx3-ubyte.gz")
     for page in ("pages/reconstructions.py", "pages/lesson.py", "pages/embedding.py"):

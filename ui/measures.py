@@ -33,11 +33,12 @@ def classifier_digest() -> str:
 
 
 def classifier_problem() -> str | None:
-    """None when the classifier loads; otherwise a message for the page (never a traceback)."""
-    from core.checkpoints.classifier import ClassifierError, load_classifier
+    """None when the classifier's checkpoint is sound (checked without torch); otherwise a message for the page
+    (never a traceback)."""
+    from core.checkpoints.classifier import ClassifierError, verify_classifier
 
     try:
-        load_classifier()
+        verify_classifier()
     except ClassifierError as exc:
         return f"**The digit classifier can't be used,** so recognisability is not shown. {exc}"
     return None

@@ -1,8 +1,9 @@
 """Warm the server in the background, so the first visit to a view doesn't wait for torch.
 
-The home page stays free of torch so it paints at once; once the first page has run, one thread per
-server process imports torch, loads every checkpoint (the classifier's and the codec's too) and imports
-the libraries the views reach for (each a second of imports the first page to need it would wait for).
+The home page, and every page that only draws the shipped records, stay free of torch so they paint at once;
+once the first page has run, one thread per server process imports torch, loads every checkpoint (the
+classifier's and the codec's too) and imports the libraries the views reach for (each a second of imports
+the first page to need it would wait for).
 What the views compute from the shipped models ships with them (`core.storage.records`), so nothing is
 evaluated here.
 A person reading the home page for a few seconds then finds the views warm.

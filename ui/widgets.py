@@ -23,19 +23,21 @@ from ui.charts import png_download  # noqa: F401 - pages take it from here too
 from ui.images import png_data_uri
 
 
-@st.cache_resource(show_spinner=False)
-def cached_model(latent_dim: int, weights_sha256: str):
-    from core.checkpoints.loaded import load_model
+@st.cache_data(show_spinner=False)
+def _verified(latent_dim: int, weights_sha256: str) -> None:
+    """Checked once per weights digest (an error is not cached: it is raised again, and the page says it)."""
+    from core.checkpoints.files import verify_checkpoint
 
-    return load_model(latent_dim)
+    verify_checkpoint(latent_dim)
 
 
 def usable_latent_dims() -> tuple[list[int], list[str]]:
-    """Latent sizes whose checkpoint loads, and a message for each one that doesn't."""
+    """Latent sizes whose checkpoint is sound (checked without torch: `verify_checkpoint`), and a message for
+    each one that isn't."""
     good, problems = [], []
     for d in available_latent_dims():
         try:
-            cached_model(d, read_meta(d)["weights_sha256"])
+            _verified(d, read_meta(d)["weights_sha256"])
             good.append(d)
         except CheckpointError as exc:
             problems.append(str(exc))

@@ -11,7 +11,7 @@ from pathlib import Path
 from core.checkpoints.files import read_meta
 from core.checkpoints.lab import ModelRef, is_lab_model, lab_card_rows, latent_dim_of
 from core.levels import N_PIXELS, compression_pct, latent_bytes
-from core.models.autoencoder import ACTIVATIONS, ModelConfig
+from core.models.config import ACTIVATIONS, ModelConfig
 
 
 def _device(meta: dict) -> str:
@@ -32,7 +32,7 @@ def _duration(seconds: float | None) -> str:
 def network_text(config: ModelConfig) -> str:
     """One line on how the network is built: models of two recipes can sit side by side on the error curve."""
     c1, c2 = config.channels
-    parts = [f"convolutions {c1}/{c2} wide", ACTIVATIONS[config.activation].__name__]
+    parts = [f"convolutions {c1}/{c2} wide", ACTIVATIONS[config.activation]]
     kind = "bottleneck " if config.res_kind == "bottleneck" else ""
     if config.res_blocks:
         plural = "s" if config.res_blocks > 1 else ""

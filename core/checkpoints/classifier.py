@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from core.checkpoints.files import (
     CheckpointError,
@@ -19,12 +19,16 @@ from core.checkpoints.files import (
     CheckpointPaths,
     library_versions,
     load_pair,
+    verify_pair,
     write_pair,
 )
 from core.data.mnist import data_digest
-from core.models.classifier import ClassifierConfig, DigitClassifier, penultimate, probabilities
+from core.models.config import ClassifierConfig
 from core.models.torch_thread import on_torch_thread
 from core.paths import checkpoint_dir
+
+if TYPE_CHECKING:  # torch loads with the weights: a page that reads only the sidecar never waits for it
+    from core.models.classifier import DigitClassifier
 
 NAME = "classifier"
 TRAIN_COMMAND = "python -m core.classifier --train  (or: make classifier)"
@@ -41,6 +45,8 @@ def classifier_paths(folder: Path | None = None) -> CheckpointPaths:
 
 def save_classifier(result, folder: Path | None = None) -> dict:
     """Write the checkpoint pair; returns its metadata (config, metrics, digests, wall time)."""
+    import torch
+
     meta = {
         "format_version": 1,
         "name": NAME,
@@ -79,8 +85,30 @@ def read_classifier_meta(folder: Path | None = None) -> dict:
     return meta
 
 
+def _as_classifier_error(exc: CheckpointError) -> ClassifierError:
+    if isinstance(exc, ClassifierError):
+        return exc
+    if isinstance(exc, CheckpointMissingError):
+        return ClassifierError(str(exc))
+    return ClassifierError(f"The digit classifier can't be used: {exc}")
+
+
+def verify_classifier() -> dict:
+    """The classifier's sidecar once its pair checks out without torch (`verify_pair`); ClassifierError if not.
+    For pages whose readings ship as records."""
+    folder = checkpoint_dir()
+    try:
+        return verify_pair(
+            classifier_paths(folder), lambda: read_classifier_meta(folder), f"Retrain it with: {TRAIN_COMMAND}"
+        )
+    except CheckpointError as exc:
+        raise _as_classifier_error(exc) from exc
+
+
 @lru_cache(maxsize=4)
 def _load(weights_sha256: str, folder: Path) -> tuple[DigitClassifier, dict]:
+    from core.models.classifier import DigitClassifier
+
     try:
         model, meta = load_pair(
             classifier_paths(folder),
@@ -90,10 +118,8 @@ def _load(weights_sha256: str, folder: Path) -> tuple[DigitClassifier, dict]:
         )
     except ClassifierError:
         raise
-    except CheckpointMissingError as exc:
-        raise ClassifierError(str(exc)) from exc
     except CheckpointError as exc:
-        raise ClassifierError(f"The digit classifier can't be used: {exc}") from exc
+        raise _as_classifier_error(exc) from exc
     for p in model.parameters():
         p.requires_grad_(False)
     return model, meta
@@ -115,10 +141,14 @@ def load_classifier() -> tuple[DigitClassifier, dict]:
 @on_torch_thread
 def classify(images: np.ndarray) -> np.ndarray:
     """Class probabilities (N, 10) from the shipped classifier."""
+    from core.models.classifier import probabilities
+
     return probabilities(load_classifier()[0], images)
 
 
 @on_torch_thread
 def classifier_features(images: np.ndarray) -> np.ndarray:
     """The shipped classifier's last hidden layer (N, hidden) for uint8 or [0, 1] float digits."""
+    from core.models.classifier import penultimate
+
     return penultimate(load_classifier()[0], images)

@@ -20,22 +20,25 @@ import os
 import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
 from core.checkpoints.lab import ModelRef, is_lab_model, latent_dim_of
 from core.checkpoints.paths import NAME_PATTERN, CheckpointPaths, checkpoint_name
 from core.checkpoints.seeds import is_seed_model
 from core.data.mnist import data_digest
 from core.levels import compression_pct
-from core.models.autoencoder import AutoEncoder, ModelConfig
+from core.models.config import ModelConfig
 from core.paths import checkpoint_dir, lab_dir, seeds_dir
 from core.storage.atomic import atomic_write_bytes, atomic_write_text, locked
 from core.training.cpu_kernels import kernels_in_use
+
+if TYPE_CHECKING:  # torch is imported where weights are read or written, so a sidecar's readers never wait for it
+    import torch
+
+    from core.models.autoencoder import AutoEncoder
 
 FORMAT_VERSION = 1
 
@@ -75,6 +78,7 @@ def model_paths(ref: ModelRef, folder: Path | None = None) -> CheckpointPaths:
 def library_versions() -> dict:
     """The libraries a checkpoint was made with, for its JSON (a result is only as reproducible as they are)."""
     import safetensors
+    import torch
 
     return {
         "python": platform.python_version(),
@@ -128,6 +132,8 @@ def write_pair(paths: CheckpointPaths, model: torch.nn.Module, meta: dict, fmt: 
     written, locked and verified the same way. Returns the metadata as written.
     """
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    from safetensors.torch import save as save_safetensors_bytes
+
     weights = save_safetensors_bytes(state, metadata={"format": fmt})
     meta = {**meta, "weights_sha256": hashlib.sha256(weights).hexdigest()}
     with locked(paths.weights):
@@ -146,6 +152,13 @@ def read_weights(paths: CheckpointPaths, meta: dict, hint: str) -> dict[str, tor
 
     Call it holding `locked(paths.weights)`, with `meta` read under the same lock.
     """
+    from safetensors.torch import load as load_safetensors_bytes
+
+    return _parsed(load_safetensors_bytes, _checked_bytes(paths, meta, hint), paths, hint)
+
+
+def _checked_bytes(paths: CheckpointPaths, meta: dict, hint: str) -> bytes:
+    """The weights file's bytes once they are the ones `meta` names (call it holding the pair's lock)."""
     _settle(paths, meta)
     if not paths.weights.is_file():
         raise CheckpointMissingError(f"Checkpoint weights {paths.weights.name} are missing. {hint}")
@@ -154,8 +167,13 @@ def read_weights(paths: CheckpointPaths, meta: dict, hint: str) -> dict[str, tor
         raise CheckpointError(
             f"Checkpoint {paths.weights.name} is corrupt: its SHA-256 does not match {paths.meta.name}. {hint}"
         )
+    return blob
+
+
+def _parsed(load: Callable[[bytes], dict], blob: bytes, paths: CheckpointPaths, hint: str) -> dict:
+    """`blob` read as safetensors by `load` (torch's or numpy's); CheckpointError if it isn't."""
     try:
-        return load_safetensors_bytes(blob)
+        return load(blob)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"Checkpoint {paths.weights.name} is not valid safetensors ({exc}). {hint}") from exc
 
@@ -234,14 +252,52 @@ def load_pair(
     return model, meta
 
 
+def _build_autoencoder(meta: dict) -> AutoEncoder:
+    from core.models.autoencoder import AutoEncoder
+
+    return AutoEncoder(ModelConfig.from_dict(meta["model"]))
+
+
 def load_checkpoint(ref: ModelRef, folder: Path | None = None) -> tuple[AutoEncoder, dict]:
     """Model (eval mode, CPU) and its metadata; every failure is a CheckpointError."""
     return load_pair(
         model_paths(ref, folder),
         lambda: read_meta(ref, folder),
-        lambda meta: AutoEncoder(ModelConfig.from_dict(meta["model"])),
+        _build_autoencoder,
         _retrain_hint(ref),
     )
+
+
+#: State-dict entries that are buffers, not parameters: a sidecar's `n_parameters` doesn't count them.
+BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def verify_pair(paths: CheckpointPaths, read_sidecar: Callable[[], dict], hint: str) -> dict:
+    """Check any checkpoint pair without torch: its weights are the ones its sidecar names (SHA-256), valid
+    safetensors, and hold as many parameters as the sidecar says its network has. Returns the sidecar; every
+    failure is the CheckpointError `load_pair` would raise.
+
+    For pages whose results ship as records: they list the usable models without waiting for torch, and
+    whatever runs a model still loads it strictly (`load_pair`)."""
+    from safetensors.numpy import load as load_numpy
+
+    with locked(paths.weights):
+        meta = read_sidecar()
+        blob = _checked_bytes(paths, meta, hint)
+    state = _parsed(load_numpy, blob, paths, hint)
+    held = sum(int(v.size) for k, v in state.items() if not k.endswith(BUFFER_SUFFIXES))
+    expected = meta.get("n_parameters")
+    if expected is not None and held != expected:
+        raise CheckpointError(
+            f"Checkpoint {paths.weights.name} does not fit its config ({held:,} parameters, "
+            f"{paths.meta.name} says {expected:,}). {hint}"
+        )
+    return meta
+
+
+def verify_checkpoint(ref: ModelRef, folder: Path | None = None) -> dict:
+    """`verify_pair` for an auto-encoder's checkpoint (a shipped size, a lab or a seed model)."""
+    return verify_pair(model_paths(ref, folder), lambda: read_meta(ref, folder), _retrain_hint(ref))
 
 
 def list_checkpoints(folder: Path | None = None) -> list[int]:

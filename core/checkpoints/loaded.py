@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.checkpoints.files import CheckpointMissingError, list_checkpoints, load_checkpoint, read_meta
 from core.checkpoints.lab import ModelRef, is_lab_model, list_lab_models
 from core.checkpoints.seeds import is_seed_model
-from core.models.autoencoder import AutoEncoder
 from core.paths import checkpoint_dir, lab_dir, seeds_dir
+
+if TYPE_CHECKING:
+    from core.models.autoencoder import AutoEncoder
 
 
 @lru_cache(maxsize=32)

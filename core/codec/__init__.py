@@ -5,11 +5,34 @@
 `records`; `python -m core.codec` is the CLI.
 """
 
-from core.codec.file_types import CodecFileError, Header
-from core.codec.latent_codec import Decoded, compress, decompress, digit_code, read_header
-from core.codec.records import codec_records, codec_records_cached
-from core.codec.store import Quality, qualities
-from core.codec.text_form import decode_text, digit_text, from_text, to_text
+from importlib import import_module
+
+#: Where each public name lives. Imported when first asked for (PEP 562): the codec's model needs torch, and
+#: a page that only reads the codec's shipped records must not wait for it.
+_HOMES = {
+    "CodecFileError": "file_types",
+    "Header": "file_types",
+    "Decoded": "latent_codec",
+    "compress": "latent_codec",
+    "decompress": "latent_codec",
+    "digit_code": "latent_codec",
+    "read_header": "latent_codec",
+    "codec_records": "records",
+    "codec_records_cached": "records",
+    "Quality": "store",
+    "qualities": "store",
+    "decode_text": "text_form",
+    "digit_text": "text_form",
+    "from_text": "text_form",
+    "to_text": "text_form",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"core.codec.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "CodecFileError",

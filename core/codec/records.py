@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.codec.latent_codec import decompress, encode_file, latents
 from core.codec.store import load_rate_model, qualities, quality_by_number, read_codec_meta
 from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
@@ -30,6 +29,8 @@ def quality_records(images: np.ndarray, number: int) -> list[dict]:
     """Quality `number`'s two records over `images` (uint8 digits): one real file of them all, decoded; and a real
     one-digit file of each (its mean size). The encoder chooses each digit's integers alone, so every one-digit
     file holds the integers the set's file holds for that digit: both decode to the same images."""
+    from core.codec.latent_codec import decompress, encode_file, latents  # torch: only where records are computed
+
     q = quality_by_number(number)
     model, meta = load_rate_model(q.model)
     tables, codes = model.tables(), latents(model, images, meta["lmbda"])

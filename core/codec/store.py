@@ -12,12 +12,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.checkpoints.files import CheckpointError, load_pair
 from core.checkpoints.paths import CheckpointPaths
-from core.codec.model import RateModel
-from core.models.autoencoder import ModelConfig
+from core.models.config import ModelConfig
 from core.paths import checkpoint_dir
+
+if TYPE_CHECKING:  # torch loads with a model: listing the qualities and reading sidecars never wait for it
+    from core.codec.model import RateModel
 
 NAME_PATTERN = re.compile(r"^codec_d(\d{3})_l([0-9.e+-]+)$")
 #: The safetensors "format" tag of a rate model.
@@ -68,6 +71,8 @@ def read_codec_meta(name: str, folder: Path | None = None) -> dict:
 
 @lru_cache(maxsize=32)
 def _load(name: str, weights_sha256: str, folder: Path) -> tuple[RateModel, dict]:
+    from core.codec.model import RateModel
+
     model, meta = load_pair(
         codec_paths(name, folder),
         lambda: read_codec_meta(name, folder),

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.codec.file_types import CodecFileError
-from core.codec.latent_codec import Decoded, compress, decompress
+
+if TYPE_CHECKING:  # the coder needs torch; turning bytes into text doesn't
+    from core.codec.latent_codec import Decoded
 
 #: Longest string read as a code: a few thousand digits' file; a link's `?code=` is far shorter.
 MAX_TEXT_CHARS = 100_000
@@ -49,9 +52,13 @@ def from_text(text: str) -> bytes:
 
 def digit_text(image: np.ndarray, quality: int) -> str:
     """One digit (28, 28) as text: its one-digit codec file at `quality`, in URL-safe base64."""
+    from core.codec.latent_codec import compress
+
     return to_text(compress(np.asarray(image)[None], quality))
 
 
 def decode_text(text: str) -> Decoded:
     """What a digit's text decodes to; CodecFileError for a string that is not an intact code."""
+    from core.codec.latent_codec import decompress
+
     return decompress(from_text(text))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.checkpoints.classifier import classifier_features, load_classifier
+from core.checkpoints.classifier import classifier_features, read_classifier_meta
 from core.checkpoints.lab import ModelRef, latent_dim_of
 from core.data.mnist import load_split
 from core.evaluation.evaluate import reconstruct, source_key
@@ -114,7 +114,7 @@ def frechet_interval(a: np.ndarray, b: np.ndarray, n_boot: int = FRECHET_BOOTSTR
 
 
 def _key(model: ModelRef, method: str, n: int, seed: int) -> str:
-    clf = load_classifier()[1]["weights_sha256"][:16]
+    clf = read_classifier_meta()["weights_sha256"][:16]  # the sidecar: no classifier loaded to name it
     return f"v{CACHE_VERSION}_{source_key(method, model)}_clf{clf}_n{n}_s{seed}"
 
 

@@ -20,7 +20,6 @@ from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
 from core.evaluation.metrics import error_per_ink, ink_pixels, per_digit, per_image_mse, psnr
 from core.levels import compression_pct, latent_bytes
-from core.models.inference import ae_reconstruct
 from core.models.pca import pca_basis
 from core.storage.cache import cached_arrays, is_cached
 
@@ -47,6 +46,8 @@ def pca_reconstruct(latent_dim: int, images: np.ndarray) -> np.ndarray:
 
 def reconstruct(method: str, latent_dim: int, images: np.ndarray) -> np.ndarray:
     if method == "ae":
+        from core.models.inference import ae_reconstruct  # torch: only where a model runs, not where records hold
+
         return ae_reconstruct(latent_dim, images)
     if method == "pca":
         return pca_reconstruct(latent_dim, images)

@@ -28,7 +28,6 @@ from core.checkpoints.lab import ModelRef, latent_dim_of
 from core.checkpoints.loaded import model_meta
 from core.data.mnist import load_split
 from core.evaluation.metrics import bootstrap_indices, percentile_interval
-from core.models.inference import ae_reconstruct
 from core.progress import ProgressCallback
 from core.storage.cache import cached_arrays, is_cached
 
@@ -316,6 +315,8 @@ def embed(
     def compute() -> dict[str, np.ndarray]:
         progress(0.02, "reconstructing the sample")
         originals = test.float_images(indices)
+        from core.models.inference import ae_reconstruct  # torch: where a map is computed, not where records hold
+
         recon = ae_reconstruct(latent_dim, originals)
         points = np.concatenate([originals, recon]).reshape(2 * len(indices), -1)
         return {"xy": _EMBEDDERS[method](points, seed, progress).astype(np.float32)}
@@ -351,6 +352,8 @@ class Placer:
         self.method, self.seed = method, seed
         indices = self.embedding.test_index[: len(self.embedding.test_index) // 2]
         originals = load_split("test").float_images(indices)
+        from core.models.inference import ae_reconstruct
+
         points = np.concatenate([originals, ae_reconstruct(latent_dim, originals)]).reshape(2 * len(indices), -1)
         if method == "PCA":
             self._pca2 = PCA(n_components=2, random_state=seed).fit(points)

@@ -15,8 +15,6 @@ No augmentation, so the classifier judges digits as MNIST draws them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 import torch
 from torch import nn
@@ -24,34 +22,9 @@ from torch import nn
 from core.data.pixels import to_unit_float
 from core.levels import IMAGE_SIDE
 from core.models.autoencoder import MNIST_MEAN, MNIST_STD
+from core.models.config import ClassifierConfig
 
 N_CLASSES = 10
-
-
-@dataclass
-class ClassifierConfig:
-    """Network and training recipe in one object: the JSON sidecar stores it."""
-
-    channels: tuple[int, int] = (16, 32)
-    hidden: int = 128
-    dropout: float = 0.25
-    epochs: int = 3
-    batch_size: int = 128
-    max_lr: float = 4e-3
-    weight_decay: float = 5e-4
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ClassifierConfig:
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        if "channels" in known:
-            known["channels"] = tuple(known["channels"])
-        return cls(**known)
 
 
 class DigitClassifier(nn.Module):

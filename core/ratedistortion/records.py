@@ -44,7 +44,6 @@ from core.data.mnist import data_digest, load_split
 from core.data.pixels import to_unit_float
 from core.evaluation.evaluate import evaluate, source_key
 from core.evaluation.metrics import per_image_mse
-from core.models.inference import ae_decode, ae_encode
 from core.models.pca import pca_basis
 from core.models.torch_thread import torch_threads
 from core.progress import ProgressCallback
@@ -87,6 +86,18 @@ CLASSICAL = ("JPEG", "WebP", "JPEG XL", "PNG", "raw", "LZMA")
 # --- latent methods: codes cached per model, decoded after storage ---------------------------------
 
 
+def _ae_encode(latent_dim: int, x: np.ndarray) -> np.ndarray:
+    from core.models.inference import ae_encode  # torch: only where a model runs, not where records hold
+
+    return ae_encode(latent_dim, x)
+
+
+def _ae_decode(latent_dim: int, codes: np.ndarray) -> np.ndarray:
+    from core.models.inference import ae_decode
+
+    return ae_decode(latent_dim, codes)
+
+
 def _pca_encode(latent_dim: int, x: np.ndarray) -> np.ndarray:
     return pca_basis().encode(x, latent_dim).astype(np.float32)
 
@@ -98,7 +109,7 @@ def _pca_decode(latent_dim: int, codes: np.ndarray) -> np.ndarray:
 #: The name `core.evaluation.evaluate` knows each latent family by.
 EVALUATE_METHOD = {"auto-encoder": "ae", "PCA": "pca"}
 CODERS: dict[str, tuple[Callable, Callable]] = {
-    "auto-encoder": (ae_encode, ae_decode),
+    "auto-encoder": (_ae_encode, _ae_decode),
     "PCA": (_pca_encode, _pca_decode),
 }
 
