@@ -293,3 +293,15 @@ def test_pages_without_a_classifier_warn_instead_of_failing(tmp_path, monkeypatc
     at = run_page("pages/error_curve.py")
     assert "classifier can't be used" in at.warning[0].value
     assert len(at.get("plotly_chart")) == 1  # the error curve itself still shows
+
+
+def test_the_warm_up_runs_to_its_end_and_loads_every_shipped_model(monkeypatch, clear_loader_caches):
+    """What the server does once the first page has run (its last step draws a figure of each kind): it ends
+    without an error, and every shipped model is loaded, so a later page waits for none."""
+    import ui.warmup as warmup
+    from core.checkpoints.loaded import _load
+
+    monkeypatch.setattr(warmup, "START_DELAY_S", 0)
+    assert _load.cache_info().currsize == 0
+    warmup._warm()
+    assert _load.cache_info().currsize == len(available_latent_dims())

@@ -20,7 +20,7 @@ import streamlit as st
 
 #: The warm-up starts when the first page's script has finished (app.py), this long after: the page's last
 #: messages are sent and its charts drawn in the browser before the warm-up takes the GIL and a core.
-START_DELAY_S = 0.5
+START_DELAY_S = 2.0
 #: Imported after the models, in this order: what every view draws with (pandas, our figures and their
 #: plotly), the image codecs, then what a setting the records don't cover reaches for (the maps' and the
 #: two-sample test's scikit-learn, the intervals' statistics, the placer's t-SNE).
@@ -67,6 +67,23 @@ def _warm() -> None:
             importlib.import_module(name)
         except ImportError:  # the page that needs it says so
             continue
+    _draw_once()
+
+
+def _draw_once() -> None:
+    """Build and serialise a tiny figure of each kind the views draw: plotly loads each trace's and the layout's
+    validators on first use, a third of a second the first page to draw a digit grid would otherwise wait for."""
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from figures.lab import image_rows
+
+    grid = image_rows([("a", np.zeros((2, 28, 28), np.float32))], ["0", "1"], "warm-up")
+    traces = go.Figure([go.Scatter(x=[0, 1], y=[0, 1]), go.Bar(x=[0], y=[1]), go.Scattergl(x=[0], y=[0])])
+    traces.update_layout(xaxis_title="x", yaxis_type="log", legend=dict(orientation="h"))
+    for fig in (grid, traces):
+        pio.to_json(fig)
 
 
 @st.cache_resource(show_spinner=False)
