@@ -37,7 +37,8 @@ VIEW_LIBRARIES = (
 )
 
 
-def _warm() -> None:
+def warm() -> None:
+    """The warm-up itself (run on its own thread by `start_warmup`): every failure is left to the page that needs it."""
     time.sleep(START_DELAY_S)
     from core.checkpoints.loaded import available_latent_dims, load_model
     from core.data.mnist import DataError, load_split
@@ -89,6 +90,6 @@ def _draw_once() -> None:
 @st.cache_resource(show_spinner=False)
 def start_warmup() -> threading.Thread:
     """Once per server process (st.cache_resource), whichever session arrives first."""
-    thread = threading.Thread(target=_warm, name="aecl-warmup", daemon=True)
+    thread = threading.Thread(target=warm, name="aecl-warmup", daemon=True)
     thread.start()
     return thread
