@@ -32,13 +32,21 @@ def classifier_digest() -> str:
     return read_classifier_meta()["weights_sha256"]
 
 
+@st.cache_data(show_spinner=False)
+def _classifier_verified(weights_sha256: str) -> None:
+    """Checked once per weights digest, not on every rerun (an error is not cached: it is raised again)."""
+    from core.checkpoints.classifier import verify_classifier
+
+    verify_classifier()
+
+
 def classifier_problem() -> str | None:
     """None when the classifier's checkpoint is sound (checked without torch); otherwise a message for the page
     (never a traceback)."""
-    from core.checkpoints.classifier import ClassifierError, verify_classifier
+    from core.checkpoints.classifier import ClassifierError
 
     try:
-        verify_classifier()
+        _classifier_verified(classifier_digest())
     except ClassifierError as exc:
         return f"**The digit classifier can't be used,** so recognisability is not shown. {exc}"
     return None
