@@ -2,7 +2,6 @@
 
 import base64
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -296,11 +295,20 @@ def test_pages_without_a_classifier_warn_instead_of_failing(tmp_path, monkeypatc
     assert len(at.get("plotly_chart")) == 1  # the error curve itself still shows
 
 
-def test_the_warm_up_runs_to_its_end(monkeypatch, clear_loader_caches):
+def test_the_warm_up_runs_to_its_end_and_leaves_no_model_to_load(monkeypatch, clear_loader_caches):
     """What the server does once the first page has run (load every model, import the views' libraries, draw a
-    figure of each kind) ends without an error on the shipped files."""
+    figure of each kind) ends without an error, and a page asking for any shipped model afterwards reads no
+    checkpoint."""
+    import core.checkpoints.loaded as loaded
     import ui.warmup as warmup
+    from core.checkpoints.loaded import load_model
 
+    reads = []
+    real = loaded.load_checkpoint
+    monkeypatch.setattr(loaded, "load_checkpoint", lambda ref, folder=None: reads.append(ref) or real(ref, folder))
     monkeypatch.setattr(warmup, "START_DELAY_S", 0)
     warmup.warm()
-    assert "sklearn.neighbors" in sys.modules and "figures.ratedistortion" in sys.modules
+    assert sorted(reads) == available_latent_dims()
+    for d in available_latent_dims():
+        load_model(d)
+    assert sorted(reads) == available_latent_dims()  # nothing read again
