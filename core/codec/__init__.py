@@ -28,26 +28,10 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(f"core.codec.{_HOMES[name]}"), name)
 
 
-__all__ = [
-    "CodecFileError",
-    "Decoded",
-    "Header",
-    "Quality",
-    "codec_records",
-    "codec_records_cached",
-    "compress",
-    "decode_text",
-    "decompress",
-    "digit_code",
-    "digit_text",
-    "from_text",
-    "qualities",
-    "read_header",
-    "to_text",
-]
+__all__ = sorted(_HOMES)
