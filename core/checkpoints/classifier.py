@@ -86,8 +86,6 @@ def read_classifier_meta(folder: Path | None = None) -> dict:
 
 
 def _as_classifier_error(exc: CheckpointError) -> ClassifierError:
-    if isinstance(exc, ClassifierError):
-        return exc
     if isinstance(exc, CheckpointMissingError):
         return ClassifierError(str(exc))
     return ClassifierError(f"The digit classifier can't be used: {exc}")
@@ -101,6 +99,8 @@ def verify_classifier() -> dict:
         return verify_pair(
             classifier_paths(folder), lambda: read_classifier_meta(folder), f"Retrain it with: {TRAIN_COMMAND}"
         )
+    except ClassifierError:
+        raise
     except CheckpointError as exc:
         raise _as_classifier_error(exc) from exc
 
