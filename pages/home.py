@@ -13,6 +13,7 @@ from core.explore.showcase import FIRST_DIGIT, showcase
 from core.levels import N_PIXELS, STUDY_LEVELS_PCT, compression_pct, latent_bytes, latent_dim_for
 from ui.images import image_row
 from ui.navigation import GROUP_TITLES, pages_in
+from ui.prefetch import prefetch_chart_library
 from ui.state import set_url, url_int
 
 st.title("Autoencoder Compression Lab")
@@ -92,3 +93,5 @@ def page_map(title: str, group: str) -> None:
 
 for group in ("study", "beyond", "teach"):
     page_map(GROUP_TITLES[group], group)
+
+prefetch_chart_library()  # the views' first chart then draws without waiting for the chart library

@@ -6,7 +6,6 @@ from core.checkpoints.lab import latent_dim_of
 from core.checkpoints.seeds import seed_model_name, seeds_on_disk
 from core.data.samples import MAX_SHOWN, parse_indices, per_class_indices, random_indices
 from core.levels import STUDY_LATENT_DIMS
-from figures.export import figure_png
 from figures.grid import digit_grid
 from ui.state import MAX_PARAM_LENGTH, set_url, url_choice, url_int, url_levels
 from ui.widgets import level_picker, page_guard, picked_models, png_download, reconstructions, usable_lab_models
@@ -95,9 +94,19 @@ st.plotly_chart(
     key="recon_grid",
     config=png_download("reconstructions"),
 )
+
+
+def grid_png() -> bytes:
+    """The grid as a slide-ready PNG, drawn only when someone downloads it (matplotlib, a third of a second
+    to import, stays out of the page's first run)."""
+    from figures.export import figure_png
+
+    return figure_png(fig)
+
+
 st.download_button(
     "Download the grid as PNG (for slides)",
-    data=lambda: figure_png(fig),
+    data=grid_png,
     file_name=f"reconstructions_seed{int(seed)}.png",
     mime="image/png",
     icon=":material/download:",

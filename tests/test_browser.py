@@ -234,6 +234,42 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_opens_that_page(brow
         page.close()
 
 
+def _torch_loaded(pid: int) -> bool:
+    """Whether the server process has torch's library mapped, read from the kernel rather than asked of it."""
+    return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_shared_link_to_a_page_that_runs_a_model_starts_torch_before_the_page_runs():
+    """The HTML of /reconstructions, asked for before any session exists, has the server import torch while the
+    browser would still be loading the front end; the home page's HTML doesn't (torch would compete with it)."""
+    import time
+    import urllib.request
+
+    started = []
+    with streamlit_server(started=started) as url:
+        pid = started[0].pid
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+        time.sleep(3)  # longer than torch takes to appear once started
+        assert not _torch_loaded(pid)
+        with urllib.request.urlopen(f"{url}/reconstructions", timeout=10) as r:
+            assert r.status == 200
+        deadline = time.monotonic() + 60
+        while not _torch_loaded(pid):
+            assert time.monotonic() < deadline, "torch never loaded after a model page's link"
+            time.sleep(0.1)
+
+
+def test_home_has_the_browser_fetch_the_chart_library_while_it_is_read(browser_page):
+    """The views' first plotly chart finds plotly.js already loaded: the home page fetches Streamlit's chunk."""
+    url, page = browser_page
+    page.goto(url)
+    wait_for_app(page)
+    fetched = "() => performance.getEntriesByType('resource').some(e => e.name.includes('/static/js/PlotlyChart.'))"
+    page.wait_for_function(fetched, timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def test_an_unknown_page_in_the_url_says_so_and_opens_home(browser_page):
     url, page = browser_page
     page.goto(f"{url}/no-such-page?level=abc")

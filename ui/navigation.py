@@ -17,10 +17,13 @@ class PageInfo:
     url_path: str
     blurb: str
     group: str  # "home", "study" (the study's four views), "beyond" (what the study didn't show) or "teach"
+    #: Whether a first visit runs a network (so imports torch); the others draw records or plain widgets and
+    #: are kept free of torch (tests/test_faults.py), and a shared link to them doesn't import it early.
+    runs_models: bool = True
 
 
 PAGES = (
-    PageInfo("pages/home.py", "Home", ":material/home:", "", "", "home"),
+    PageInfo("pages/home.py", "Home", ":material/home:", "", "", "home", runs_models=False),
     PageInfo(
         "pages/lesson.py",
         "Lesson",
@@ -44,6 +47,7 @@ PAGES = (
         "join",
         "A student's page: draw a digit on your phone and send it to the class's room.",
         "teach",
+        runs_models=False,
     ),
     PageInfo(
         "pages/reconstructions.py",
@@ -60,6 +64,7 @@ PAGES = (
         "error-curve",
         "Test error for every trained size, PCA beside it, and the knee where error takes off.",
         "study",
+        runs_models=False,
     ),
     PageInfo(
         "pages/per_digit.py",
@@ -68,6 +73,7 @@ PAGES = (
         "per-digit",
         "Which digits are hardest, raw or per unit of ink, with confidence intervals.",
         "study",
+        runs_models=False,
     ),
     PageInfo(
         "pages/your_digit.py",
@@ -84,6 +90,7 @@ PAGES = (
         "embedding",
         "Originals (blue) and reconstructions (red) on one t-SNE, UMAP or PCA map, and how well they mix.",
         "study",
+        runs_models=False,
     ),
     PageInfo(
         "pages/claims.py",
@@ -92,6 +99,7 @@ PAGES = (
         "claims",
         "Each of the study's claims as an experiment, with a verdict and its interval computed from the data.",
         "beyond",
+        runs_models=False,
     ),
     PageInfo(
         "pages/rate_distortion.py",
@@ -100,6 +108,7 @@ PAGES = (
         "rate-distortion",
         "Real bytes per image against error: the auto-encoder beside PCA, JPEG, WebP and PNG.",
         "beyond",
+        runs_models=False,
     ),
     PageInfo(
         "pages/compress.py",
@@ -116,6 +125,7 @@ PAGES = (
         "recognisability",
         "Does a classifier still read the right digit? Confusions, and the digits behind them.",
         "beyond",
+        runs_models=False,
     ),
     PageInfo(
         "pages/model_lab.py",
@@ -143,6 +153,11 @@ GROUP_TITLES = {
     "study": "The study's four views",
     "beyond": "Beyond the study",
 }
+
+
+def model_page_paths() -> frozenset[str]:
+    """The URL paths of the pages whose first visit runs a network."""
+    return frozenset(p.url_path for p in PAGES if p.runs_models)
 
 
 def pages_in(group: str) -> list[PageInfo]:

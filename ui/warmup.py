@@ -1,9 +1,11 @@
 """Warm the server in the background, so the first visit to a view doesn't wait for torch.
 
-The home page, and every page that only draws the shipped records, stay free of torch so they paint at once;
-once the first page has run, one thread per server process imports torch, loads every checkpoint (the
-classifier's and the codec's too) and imports the libraries the views reach for (each a second of imports
-the first page to need it would wait for).
+The home page, and every page that only draws the shipped records, stay free of torch so they paint at once.
+Two steps, each on its own thread: a shared link to a page that runs a network starts importing torch and the
+networks as soon as its HTML is asked for (`ModelPageImports`), while the browser is still loading
+Streamlit's front end and the server has nothing else to do; once the first page has run, the warm-up loads every
+checkpoint (the classifier's and the codec's too) and imports the libraries the views reach for (each a
+second of imports the first page to need it would wait for).
 What the views compute from the shipped models ships with them (`core.storage.records`), so nothing is
 evaluated here.
 A person reading the home page for a few seconds then finds the views warm.
@@ -12,12 +14,18 @@ A person reading the home page for a few seconds then finds the views warm.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import threading
 import time
 
 import streamlit as st
 
+from ui.navigation import model_page_paths
+
+#: What every page that runs a network needs first (torch and our networks): the bulk of a shared link's wait
+#: on a freshly started server.
+SERVING_IMPORTS = ("core.models.inference",)
 #: The warm-up starts when the first page's script has finished (app.py), this long after: the page's last
 #: messages are sent and its charts drawn in the browser before the warm-up takes the GIL and a core.
 START_DELAY_S = 2.0
@@ -85,6 +93,39 @@ def _draw_once() -> None:
     traces.update_layout(xaxis_title="x", yaxis_type="log", legend=dict(orientation="h"))
     for fig in (grid, traces):
         pio.to_json(fig)
+
+
+class ModelPageImports:
+    """ASGI middleware (added by `ui.serve`): the first request for a page that runs a network, a shared link's
+    HTML, starts importing `SERVING_IMPORTS` on a thread, while the browser is still loading Streamlit's front
+    end and the server has nothing else to do. The home page and the torch-free pages never start it: there
+    the import would only compete with the page (the newcomer's torch comes with the warm-up instead)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.paths = model_page_paths()
+
+    async def __call__(self, scope, receive, send) -> None:
+        page = scope["path"].rstrip("/").rsplit("/", 1)[-1] if scope["type"] == "http" else None
+        if page in self.paths and scope.get("method") == "GET":
+            start_serving_imports()
+        await self.app(scope, receive, send)
+
+
+@functools.cache
+def start_serving_imports() -> threading.Thread:
+    """Once per server process: import what a page that runs a network needs first, on its own thread."""
+    thread = threading.Thread(target=_import_for_model_pages, name="aecl-model-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_for_model_pages() -> None:
+    for name in SERVING_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the page that needs it says so
+            continue
 
 
 @st.cache_resource(show_spinner=False)
