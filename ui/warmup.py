@@ -71,12 +71,15 @@ def warm() -> None:
             load_rate_model(name)
         except Exception:  # reported by the page that needs it
             continue
-    for name in VIEW_LIBRARIES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # the page that needs it says so
-            continue
+    _import_each(VIEW_LIBRARIES)
     _draw_once()
+
+
+def _import_each(names: tuple[str, ...]) -> None:
+    """Import each module in turn; one that fails is left to the page that needs it, which says so."""
+    for name in names:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def _draw_once() -> None:
@@ -115,17 +118,9 @@ class ModelPageImports:
 @functools.cache
 def start_serving_imports() -> threading.Thread:
     """Once per server process: import what a page that runs a network needs first, on its own thread."""
-    thread = threading.Thread(target=_import_for_model_pages, name="aecl-model-imports", daemon=True)
+    thread = threading.Thread(target=_import_each, args=(SERVING_IMPORTS,), name="aecl-model-imports", daemon=True)
     thread.start()
     return thread
-
-
-def _import_for_model_pages() -> None:
-    for name in SERVING_IMPORTS:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # the page that needs it says so
-            continue
 
 
 @st.cache_resource(show_spinner=False)
